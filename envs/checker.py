@@ -1,0 +1,128 @@
+"""Grade a completion against a gold answer: the environment's one verdict function.
+
+``check_completion`` extracts the final answer (:mod:`envs.answers`), evaluates both sides with
+the whitelisted exact evaluator (:mod:`envs.arith`) and compares the sympy numbers exactly. Only
+when a side is not plain arithmetic (``\\sqrt{2}``, ``\\pi``, a tuple) does it ask math-verify, in
+a killable child process (:mod:`envs.latex_sandbox`). It also checks every ``expression = value``
+step (:mod:`envs.steps`). It never raises on model text: every failure is a verdict with a reason.
+
+Reasons: ``correct``, ``wrong_answer``, ``no_answer`` (no marker found), ``parse_error`` (the
+answer is not a number or LaTeX math), ``oversize`` (over a size bound), ``timeout`` (the LaTeX
+comparison did not finish in time), ``gold_invalid`` (the gold answer itself is unusable).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+
+import sympy
+
+from envs import arith
+from envs.answers import extract_final_answer, gold_answer_text, tidy_answer
+from envs.latex_sandbox import LatexSandbox, shared_sandbox
+from envs.steps import StepSummary, StepVerdict, check_steps
+
+CORRECT = "correct"
+WRONG_ANSWER = "wrong_answer"
+NO_ANSWER = "no_answer"
+PARSE_ERROR = "parse_error"
+OVERSIZE = "oversize"
+TIMEOUT = "timeout"
+GOLD_INVALID = "gold_invalid"
+REASONS = (CORRECT, WRONG_ANSWER, NO_ANSWER, PARSE_ERROR, OVERSIZE, TIMEOUT, GOLD_INVALID)
+
+MAX_COMPLETION_CHARS = 65_536
+MAX_LATEX_CHARS = 1_000
+MAX_LATEX_BRACE_DEPTH = 24
+STEP_BUDGET_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The verdict on one completion. ``extracted`` is the answer text as found (or ``None``)."""
+
+    correct: bool
+    reason: str
+    extracted: str | None
+    steps: tuple[StepVerdict, ...]
+    summary: StepSummary
+
+    def to_dict(self) -> dict:
+        """JSON-ready verdict: correctness, extracted answer, reason and the step summary."""
+        return {
+            "correct": self.correct,
+            "extracted": self.extracted,
+            "reason": self.reason,
+            "steps": self.summary.to_dict(),
+        }
+
+
+def check_completion(
+    completion: str, gold: str, *, with_steps: bool = True, sandbox: LatexSandbox | None = None
+) -> CheckResult:
+    """Grade ``completion`` against ``gold`` (a bare answer or a solution ending ``#### N``).
+
+    Bounded: texts over ``MAX_COMPLETION_CHARS`` are ``oversize`` at once; arithmetic is
+    size-bounded; step checking stops after ``STEP_BUDGET_S``; a LaTeX comparison is killed after
+    the sandbox's timeout. Together a check takes well under a second on any input.
+
+    >>> check_completion("48/2 = 24\\n#### 24", "#### 24").reason
+    'correct'
+    """
+    if len(completion) > MAX_COMPLETION_CHARS:
+        return _result(False, OVERSIZE, None, None)
+    extracted = extract_final_answer(completion)
+    steps = check_steps(completion, time.monotonic() + STEP_BUDGET_S) if with_steps else None
+    if extracted is None:
+        return _result(False, NO_ANSWER, None, steps)
+    reason = _compare(gold_answer_text(gold), tidy_answer(extracted.text), sandbox)
+    return _result(reason == CORRECT, reason, extracted.text, steps)
+
+
+def _result(correct: bool, reason: str, extracted: str | None, steps) -> CheckResult:
+    verdicts, summary = steps if steps is not None else ((), StepSummary(0, 0, 0, 0, 0.0, None))
+    return CheckResult(correct, reason, extracted, verdicts, summary)
+
+
+def _compare(gold: str, pred: str, sandbox: LatexSandbox | None) -> str:
+    gold_value = numeric_value(gold)
+    if isinstance(gold_value, str) and gold_value != arith.UNSUPPORTED:
+        return GOLD_INVALID
+    pred_value = numeric_value(pred)
+    if not isinstance(gold_value, str) and not isinstance(pred_value, str):
+        return CORRECT if gold_value == pred_value else WRONG_ANSWER
+    if isinstance(pred_value, str) and pred_value != arith.UNSUPPORTED:
+        return OVERSIZE if pred_value == arith.OVERSIZE else PARSE_ERROR
+    return _compare_latex(gold, pred, sandbox)
+
+
+def _compare_latex(gold: str, pred: str, sandbox: LatexSandbox | None) -> str:
+    if len(pred) > MAX_LATEX_CHARS or _brace_depth(pred) > MAX_LATEX_BRACE_DEPTH:
+        return OVERSIZE
+    outcome = (sandbox or shared_sandbox()).compare(gold, pred)
+    return {"equal": CORRECT, "different": WRONG_ANSWER, "unparsed": PARSE_ERROR}.get(outcome, TIMEOUT)
+
+
+@functools.lru_cache(maxsize=65_536)
+def numeric_value(answer: str) -> sympy.Rational | str:
+    """Exact value of a tidied answer, or the :mod:`envs.arith` reason it has none.
+
+    Cached because gold answers repeat across a group of samples.
+    """
+    try:
+        return arith.evaluate(answer)
+    except arith.ArithError as err:
+        return err.reason
+
+
+def _brace_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "}":
+            depth -= 1
+    return deepest

@@ -1,0 +1,138 @@
+"""``pvg check``: grade completions in a jsonl file against gold answers by id.
+
+Gold lines are ``{"id": ..., "answer": ...}`` (a bare answer or a solution ending ``#### N``);
+pred lines are ``{"id": ..., "completion": ...}``. One verdict line per usable pred line is
+written to ``--out``: ``id``, ``correct``, ``extracted``, ``reason``, ``steps`` (the step summary).
+A pred whose id has no gold gets reason ``missing_gold``. Malformed lines are skipped and counted.
+The output is written to a temporary file and renamed, so a half-written file never exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from tqdm import tqdm
+
+from envs.checker import check_completion
+
+MISSING_GOLD = "missing_gold"
+
+
+class CheckInputError(ValueError):
+    """An input that makes the whole command unusable; the message names the flag and the fix."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--gold", required=True, type=Path, help="jsonl of {id, answer}")
+    parser.add_argument("--pred", required=True, type=Path, help="jsonl of {id, completion}")
+    parser.add_argument("--out", required=True, type=Path, help="where to write one verdict per pred line")
+    parser.add_argument("--no-steps", action="store_true", help="skip step checking (answers only)")
+
+
+def _json_lines(path: Path, flag: str) -> Iterator[tuple[int, object | None, str]]:
+    """(line number, decoded object or None, error text) for each non-blank line."""
+    if not path.is_file():
+        raise CheckInputError(f"{flag} {path}: no such file; pass the path of a jsonl file")
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    yield line_no, json.loads(line), ""
+                except json.JSONDecodeError as err:
+                    yield line_no, None, f"not JSON ({err.msg})"
+
+
+def load_gold(path: Path, warnings: Counter) -> dict[str, str]:
+    """Gold answers by id (ids compared as text). Duplicate ids are an error: which would count?"""
+    gold: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line_no, row, error in _json_lines(path, "--gold"):
+        if not error and not (isinstance(row, dict) and "id" in row and isinstance(row.get("answer"), (str, int, float))):
+            error = 'needs "id" and a string or number "answer"'
+        if error:
+            _warn(warnings, "malformed_gold_line", f"--gold {path} line {line_no}: {error}; skipped")
+            continue
+        key = str(row["id"])
+        if key in gold:
+            raise CheckInputError(
+                f"--gold {path} line {line_no}: id {key!r} already on line {first_line[key]}; ids must be unique"
+            )
+        gold[key], first_line[key] = str(row["answer"]), line_no
+    if not gold:
+        raise CheckInputError(f"--gold {path} has no usable line; each line must be {{\"id\": ..., \"answer\": ...}}")
+    return gold
+
+
+def _warn(warnings: Counter, kind: str, message: str) -> None:
+    warnings[kind] += 1
+    if warnings[kind] <= 5:
+        print(f"warning: {message}", file=sys.stderr)
+
+
+def grade(gold_path: Path, pred_path: Path, out_path: Path, with_steps: bool = True) -> dict:
+    """Grade, write verdicts atomically, and return the summary printed by ``pvg check``."""
+    warnings: Counter = Counter()
+    gold = load_gold(gold_path, warnings)
+    reasons: Counter = Counter()
+    fractions: list[float] = []
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for verdict in _verdicts(pred_path, gold, warnings, with_steps):
+                reasons[verdict["reason"]] += 1
+                fractions.append(verdict["steps"]["checkable_fraction"] if verdict["steps"] else 0.0)
+                out.write(json.dumps(verdict) + "\n")
+        os.replace(tmp_name, out_path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    graded = sum(reasons.values())
+    return {
+        "graded": graded,
+        "correct": reasons["correct"],
+        "accuracy": reasons["correct"] / graded if graded else 0.0,
+        "reasons": dict(reasons.most_common()),
+        "mean_checkable_fraction": sum(fractions) / len(fractions) if fractions else 0.0,
+        "warnings": dict(warnings),
+    }
+
+
+def _verdicts(pred_path: Path, gold: dict[str, str], warnings: Counter, with_steps: bool) -> Iterator[dict]:
+    for line_no, row, error in tqdm(_json_lines(pred_path, "--pred"), desc="checking", unit=" preds", file=sys.stderr):
+        if not error and not (isinstance(row, dict) and "id" in row and isinstance(row.get("completion"), str)):
+            error = 'needs "id" and a string "completion"'
+        if error:
+            _warn(warnings, "malformed_pred_line", f"--pred {pred_path} line {line_no}: {error}; skipped")
+            continue
+        key = str(row["id"])
+        if key not in gold:
+            _warn(warnings, "missing_gold", f"--pred {pred_path} line {line_no}: id {key!r} is not in --gold")
+            yield {"id": row["id"], "correct": False, "extracted": None, "reason": MISSING_GOLD, "steps": None}
+            continue
+        result = check_completion(row["completion"], gold[key], with_steps=with_steps)
+        yield {"id": row["id"], **result.to_dict()}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry for ``pvg check``; returns the process exit code."""
+    try:
+        summary = grade(args.gold, args.pred, args.out, with_steps=not args.no_steps)
+    except CheckInputError as err:
+        print(f"pvg check: error: {err}", file=sys.stderr)
+        return 2
+    print(f"accuracy {summary['accuracy']:.4f} ({summary['correct']}/{summary['graded']})")
+    for reason, count in summary["reasons"].items():
+        print(f"  {reason:<14} {count}")
+    print(f"mean checkable fraction {summary['mean_checkable_fraction']:.3f}")
+    for kind, count in summary["warnings"].items():
+        print(f"warnings: {kind} x{count}")
+    print(f"verdicts written to {args.out}")
+    return 0
