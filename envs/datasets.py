@@ -37,7 +37,9 @@ def strip_annotations(solution: str) -> str:
     return _ANNOTATION_RE.sub("", solution)
 
 
-def row_to_problem(row: object, problem_id: str, source: str, question_field: str, answer_field: str) -> Problem:
+def row_to_problem(
+    row: object, problem_id: str, source: str, question_field: str, answer_field: str
+) -> Problem:
     """One problem from a decoded row, or ``ValueError`` saying what is wrong with it."""
     if not isinstance(row, dict):
         raise ValueError(f"expected a JSON object, got {type(row).__name__}")
@@ -70,7 +72,10 @@ def row_to_problem(row: object, problem_id: str, source: str, question_field: st
 
 
 def load_jsonl(
-    path: str | Path, question_field: str = "question", answer_field: str = "answer", source: str | None = None
+    path: str | Path,
+    question_field: str = "question",
+    answer_field: str = "answer",
+    source: str | None = None,
 ) -> list[Problem]:
     """Problems from a jsonl file; ids are the row's ``id`` field or ``<file stem>-<line>``."""
     path = Path(path)
@@ -84,17 +89,23 @@ def load_jsonl(
                 continue
             try:
                 row = json.loads(line)
-                problems.append(row_to_problem(row, f"{path.stem}-{line_no}", source, question_field, answer_field))
+                problems.append(
+                    row_to_problem(row, f"{path.stem}-{line_no}", source, question_field, answer_field)
+                )
             except ValueError as err:  # json.JSONDecodeError is a ValueError
                 bad_lines.append((line_no, str(err)))
     return _finish(problems, bad_lines, f"{path}", question_field, answer_field)
 
 
-def _finish(problems: list[Problem], bad: list[tuple[int, str]], where: str, qf: str, af: str) -> list[Problem]:
+def _finish(
+    problems: list[Problem], bad: list[tuple[int, str]], where: str, qf: str, af: str
+) -> list[Problem]:
     if bad:
         shown = "; ".join(f"line {n}: {why}" for n, why in bad[:10])
         more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
-        warnings.warn(f"{where}: skipped {len(bad)} malformed row(s): {shown}{more}", MalformedRowWarning, stacklevel=3)
+        warnings.warn(
+            f"{where}: skipped {len(bad)} malformed row(s): {shown}{more}", MalformedRowWarning, stacklevel=3
+        )
     if not problems:
         raise DatasetError(
             f"{where} has no usable row: each line must be a JSON object with string fields {qf!r} and {af!r}"
@@ -115,7 +126,9 @@ def load_gsm8k(source: str = GSM8K_HUB_ID, split: str = "train") -> list[Problem
     problems, bad = [], []
     for index, row in enumerate(rows, start=1):
         try:
-            problems.append(row_to_problem(row, f"gsm8k-{split}-{index}", f"gsm8k/{split}", "question", "answer"))
+            problems.append(
+                row_to_problem(row, f"gsm8k-{split}-{index}", f"gsm8k/{split}", "question", "answer")
+            )
         except ValueError as err:
             bad.append((index, str(err)))
     return _finish(problems, bad, f"{source} ({split})", "question", "answer")

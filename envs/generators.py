@@ -40,7 +40,9 @@ class GeneratorConfig:
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_steps <= self.max_steps <= 12:
-            raise ValueError(f"need 1 <= min_steps <= max_steps <= 12, got {self.min_steps}, {self.max_steps}")
+            raise ValueError(
+                f"need 1 <= min_steps <= max_steps <= 12, got {self.min_steps}, {self.max_steps}"
+            )
         if self.max_value < 10:
             raise ValueError(f"max_value must be at least 10, got {self.max_value}")
 
@@ -112,7 +114,11 @@ def _arithmetic_step(rng: random.Random, cfg: GeneratorConfig, name: str, item: 
     if kind == "packs":
         packs, per = rng.randint(2, 6), rng.randint(2, 12)
         new = total + packs * per
-        return (f"{name} buys {packs} packs with {per} {item} in each.", f"{total} + {packs} * {per} = {new}", new)
+        return (
+            f"{name} buys {packs} packs with {per} {item} in each.",
+            f"{total} + {packs} * {per} = {new}",
+            new,
+        )
     if kind == "double":
         return f"{name} doubles the collection.", f"{total} * 2 = {total * 2}", total * 2
     d = rng.choice(divisors)
@@ -132,10 +138,8 @@ def _linear(rng: random.Random, cfg: GeneratorConfig) -> tuple[str, list[str], s
     scale = max(10, cfg.max_value // 5)
     a, c = rng.sample(range(1, 10), 2)
     b = rng.randint(-scale, scale)
-    if cfg.integer_answers:
-        d = (a - c) * rng.randint(-scale, scale) + b
-    else:
-        d = rng.randint(-scale, scale)
+    # With integer answers, d is chosen so that (d - b) / (a - c) is whole.
+    d = (a - c) * rng.randint(-scale, scale) + b if cfg.integer_answers else rng.randint(-scale, scale)
     (solution,) = sympy.solve(sympy.Eq(a * x + b, c * x + d), x)
     question = f"Solve for x: {a}x {_signed(b)} = {c}x {_signed(d)}. Give x as a number."
     steps = [
@@ -151,7 +155,10 @@ def _fractions(rng: random.Random, cfg: GeneratorConfig) -> tuple[str, list[str]
     if kind == "ratio":
         p, q = rng.sample(range(1, 10), 2)
         k = rng.randint(2, max(2, cfg.max_value // 10))
-        question = f"The ratio of red to blue beads in a jar is {p}:{q}. There are {k * p} red beads. How many blue beads are there?"
+        question = (
+            f"The ratio of red to blue beads in a jar is {p}:{q}. There are {k * p} red beads. "
+            "How many blue beads are there?"
+        )
         return question, [f"{k * p} / {p} = {k}", f"{k} * {q} = {k * q}"], sympy.Integer(k * q)
     if kind == "part":
         b = rng.randint(2, 9)
@@ -164,32 +171,54 @@ def _fractions(rng: random.Random, cfg: GeneratorConfig) -> tuple[str, list[str]
     first, second = (sympy.Rational(rng.randint(1, 11), rng.randint(2, 12)) for _ in range(2))
     op = rng.choice(["+", "-", "*"])
     total = first + second if op == "+" else first - second if op == "-" else first * second
-    question = f"What is {_as_fraction(first)} {op} {_as_fraction(second)}? Give the answer as a fraction in lowest terms."
-    step = f"{_as_fraction(first)} {op} {_as_fraction(second)} = {_as_fraction(total)}"
+    expression = f"{_as_fraction(first)} {op} {_as_fraction(second)}"
+    question = f"What is {expression}? Give the answer as a fraction in lowest terms."
+    step = f"{expression} = {_as_fraction(total)}"
     return question, [step], total
 
 
 def _percent(rng: random.Random, cfg: GeneratorConfig) -> tuple[str, list[str], sympy.Rational]:
     kind = rng.choice(["discount", "growth", "rate"])
     if kind == "rate":
-        r1, h1, r2, h2 = (rng.randint(2, max(3, cfg.max_value // 4)), rng.randint(2, 8), rng.randint(2, 20), rng.randint(1, 5))
+        r1, h1, r2, h2 = (
+            rng.randint(2, max(3, cfg.max_value // 4)),
+            rng.randint(2, 8),
+            rng.randint(2, 20),
+            rng.randint(1, 5),
+        )
         question = (
             f"A machine makes {r1} parts per hour for {h1} hours, then {r2} parts per hour for {h2} "
             "hours. How many parts does it make in total?"
         )
-        steps = [f"{r1} * {h1} = {r1 * h1}", f"{r2} * {h2} = {r2 * h2}", f"{r1 * h1} + {r2 * h2} = {r1 * h1 + r2 * h2}"]
+        steps = [
+            f"{r1} * {h1} = {r1 * h1}",
+            f"{r2} * {h2} = {r2 * h2}",
+            f"{r1 * h1} + {r2 * h2} = {r1 * h1 + r2 * h2}",
+        ]
         return question, steps, sympy.Integer(r1 * h1 + r2 * h2)
     price = 4 * rng.randint(2, cfg.max_value)
     rate = 5 * rng.randint(1, 19)
     change = sympy.Rational(price * rate, 100)
     if kind == "discount":
         thing = rng.choice(GOODS)
-        question = f"A {thing} costs ${price}. It is on sale for {rate}% off. What is the sale price in dollars?"
-        return question, [f"{price} * {rate} / 100 = {fmt(change)}", f"{price} - {fmt(change)} = {fmt(price - change)}"], price - change
+        question = (
+            f"A {thing} costs ${price}. It is on sale for {rate}% off. What is the sale price in dollars?"
+        )
+        return (
+            question,
+            [f"{price} * {rate} / 100 = {fmt(change)}", f"{price} - {fmt(change)} = {fmt(price - change)}"],
+            price - change,
+        )
     price = 20 * rng.randint(1, cfg.max_value)  # whole people: 20k * 5m / 100 = km
     change = sympy.Rational(price * rate, 100)
-    question = f"A town had {price} residents. The population grew by {rate}%. How many residents does it have now?"
-    return question, [f"{price} * {rate} / 100 = {fmt(change)}", f"{price} + {fmt(change)} = {fmt(price + change)}"], price + change
+    question = (
+        f"A town had {price} residents. The population grew by {rate}%. How many residents does it have now?"
+    )
+    return (
+        question,
+        [f"{price} * {rate} / 100 = {fmt(change)}", f"{price} + {fmt(change)} = {fmt(price + change)}"],
+        price + change,
+    )
 
 
 FAMILIES: dict[str, Callable[[random.Random, GeneratorConfig], tuple[str, list[str], sympy.Rational]]] = {

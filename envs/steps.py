@@ -53,9 +53,7 @@ class StepSummary:
         return asdict(self)
 
 
-def check_steps(
-    solution: str, deadline: float | None = None
-) -> tuple[tuple[StepVerdict, ...], StepSummary]:
+def check_steps(solution: str, deadline: float | None = None) -> tuple[tuple[StepVerdict, ...], StepSummary]:
     """Verdicts for every step in ``solution`` and their summary.
 
     ``deadline`` is a ``time.monotonic()`` instant; steps not reached by then are ``uncheckable``
@@ -68,7 +66,9 @@ def check_steps(
             continue
         n_lines += 1
         if deadline is not None and time.monotonic() > deadline:
-            line_verdicts = [StepVerdict(line_no, line[:80], "", UNCHECKABLE, "timeout")] if "=" in line else []
+            line_verdicts = (
+                [StepVerdict(line_no, line[:80], "", UNCHECKABLE, "timeout")] if "=" in line else []
+            )
         else:
             line_verdicts = _line_steps(line_no, line)
         verdicts.extend(line_verdicts)

@@ -54,7 +54,9 @@ def load_gold(path: Path, warnings: Counter) -> dict[str, str]:
     gold: dict[str, str] = {}
     first_line: dict[str, int] = {}
     for line_no, row, error in _json_lines(path, "--gold"):
-        if not error and not (isinstance(row, dict) and "id" in row and isinstance(row.get("answer"), (str, int, float))):
+        if not error and not (
+            isinstance(row, dict) and "id" in row and isinstance(row.get("answer"), (str, int, float))
+        ):
             error = 'needs "id" and a string or number "answer"'
         if error:
             _warn(warnings, "malformed_gold_line", f"--gold {path} line {line_no}: {error}; skipped")
@@ -62,11 +64,14 @@ def load_gold(path: Path, warnings: Counter) -> dict[str, str]:
         key = str(row["id"])
         if key in gold:
             raise CheckInputError(
-                f"--gold {path} line {line_no}: id {key!r} already on line {first_line[key]}; ids must be unique"
+                f"--gold {path} line {line_no}: id {key!r} already on line {first_line[key]};"
+                " ids must be unique"
             )
         gold[key], first_line[key] = str(row["answer"]), line_no
     if not gold:
-        raise CheckInputError(f"--gold {path} has no usable line; each line must be {{\"id\": ..., \"answer\": ...}}")
+        raise CheckInputError(
+            f'--gold {path} has no usable line; each line must be {{"id": ..., "answer": ...}}'
+        )
     return gold
 
 
@@ -106,8 +111,12 @@ def grade(gold_path: Path, pred_path: Path, out_path: Path, with_steps: bool = T
 
 
 def _verdicts(pred_path: Path, gold: dict[str, str], warnings: Counter, with_steps: bool) -> Iterator[dict]:
-    for line_no, row, error in tqdm(_json_lines(pred_path, "--pred"), desc="checking", unit=" preds", file=sys.stderr):
-        if not error and not (isinstance(row, dict) and "id" in row and isinstance(row.get("completion"), str)):
+    for line_no, row, error in tqdm(
+        _json_lines(pred_path, "--pred"), desc="checking", unit=" preds", file=sys.stderr
+    ):
+        if not error and not (
+            isinstance(row, dict) and "id" in row and isinstance(row.get("completion"), str)
+        ):
             error = 'needs "id" and a string "completion"'
         if error:
             _warn(warnings, "malformed_pred_line", f"--pred {pred_path} line {line_no}: {error}; skipped")
@@ -115,7 +124,13 @@ def _verdicts(pred_path: Path, gold: dict[str, str], warnings: Counter, with_ste
         key = str(row["id"])
         if key not in gold:
             _warn(warnings, "missing_gold", f"--pred {pred_path} line {line_no}: id {key!r} is not in --gold")
-            yield {"id": row["id"], "correct": False, "extracted": None, "reason": MISSING_GOLD, "steps": None}
+            yield {
+                "id": row["id"],
+                "correct": False,
+                "extracted": None,
+                "reason": MISSING_GOLD,
+                "steps": None,
+            }
             continue
         result = check_completion(row["completion"], gold[key], with_steps=with_steps)
         yield {"id": row["id"], **result.to_dict()}

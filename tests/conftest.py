@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("PVG_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED_DATA / "gsm8k" / "train.jsonl").is_file():
-        pytest.fail(f"real data not found at {SHARED_DATA}; the tests expect ../shared/data beside the checkout")
+        pytest.fail(
+            f"real data not found at {SHARED_DATA}; the tests expect ../shared/data beside the checkout"
+        )
     return SHARED_DATA

@@ -40,7 +40,9 @@ def test_malformed_rows_are_skipped_with_their_line_numbers(tmp_path):
         json.dumps(["a", "list"]),
     ]
     path.write_text("\n".join(rows) + "\n")
-    with pytest.warns(MalformedRowWarning, match=r"skipped 4 malformed row\(s\): line 2: .*line 3: .*line 5: .*line 7"):
+    with pytest.warns(
+        MalformedRowWarning, match=r"skipped 4 malformed row\(s\): line 2: .*line 3: .*line 5: .*line 7"
+    ):
         problems = load_jsonl(path)
     assert [(p.id, p.answer) for p in problems] == [("mixed-1", "2"), ("custom", "7")]
 
@@ -48,7 +50,10 @@ def test_malformed_rows_are_skipped_with_their_line_numbers(tmp_path):
 def test_no_usable_row_is_an_error_naming_the_file(tmp_path):
     path = tmp_path / "empty.jsonl"
     path.write_text('{"q": 1}\n')
-    with pytest.warns(MalformedRowWarning), pytest.raises(DatasetError, match="empty.jsonl has no usable row"):
+    with (
+        pytest.warns(MalformedRowWarning),
+        pytest.raises(DatasetError, match=r"empty\.jsonl has no usable row"),
+    ):
         load_jsonl(path)
     with pytest.raises(DatasetError, match="does not exist"):
         load_jsonl(tmp_path / "missing.jsonl")

@@ -17,14 +17,20 @@ def _rows(shared_data, split):
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_every_reference_solution_grades_correct(shared_data, split):
     rows = _rows(shared_data, split)
-    failures = [row["answer"][-60:] for row in rows if not check_completion(row["answer"], row["answer"]).correct]
+    failures = [
+        row["answer"][-60:] for row in rows if not check_completion(row["answer"], row["answer"]).correct
+    ]
     assert len(rows) in (7473, 1019)
     assert failures == []
 
 
 def test_annotations_verify_as_correct_steps(shared_data):
-    annotations = [a for split in ("train", "test") for row in _rows(shared_data, split)
-                   for a in re.findall(r"<<([^<>]*)>>", row["answer"])]
+    annotations = [
+        a
+        for split in ("train", "test")
+        for row in _rows(shared_data, split)
+        for a in re.findall(r"<<([^<>]*)>>", row["answer"])
+    ]
     verified = 0
     for annotation in annotations:
         steps, _ = check_steps(annotation)

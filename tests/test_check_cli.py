@@ -1,0 +1,109 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from selfplay.cli import main
+
+
+def _write(path, rows):
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def files(tmp_path):
+    gold = _write(
+        tmp_path / "gold.jsonl",
+        [
+            {"id": 1, "answer": "48/2 = 24\n#### 1,080"},
+            {"id": "b", "answer": "\\frac{1}{2}"},
+            {"id": "c", "answer": "7"},
+            "not json",
+        ],
+    )
+    pred = _write(
+        tmp_path / "pred.jsonl",
+        [
+            {"id": 1, "completion": "540 * 2 = 1080\n#### 1080"},
+            {"id": "b", "completion": "\\boxed{0.5}"},
+            {"id": "c", "completion": "I think 7"},
+            {"id": "zzz", "completion": "#### 3"},
+            {"id": "c"},
+        ],
+    )
+    return gold, pred, tmp_path / "out" / "verdicts.jsonl"
+
+
+def test_grades_by_id_and_writes_one_verdict_per_pred(files, capsys):
+    gold, pred, out = files
+    assert main(["check", "--gold", str(gold), "--pred", str(pred), "--out", str(out)]) == 0
+    verdicts = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(v["id"], v["correct"], v["reason"]) for v in verdicts] == [
+        (1, True, "correct"),
+        ("b", True, "correct"),
+        ("c", False, "no_answer"),
+        ("zzz", False, "missing_gold"),
+    ]
+    assert verdicts[0]["extracted"] == "1080"
+    assert verdicts[0]["steps"] == {
+        "n_lines": 2,
+        "n_steps": 1,
+        "n_checkable": 1,
+        "n_correct": 1,
+        "checkable_fraction": 0.5,
+        "correct_fraction": 1.0,
+    }
+    captured = capsys.readouterr()
+    assert "accuracy 0.5000 (2/4)" in captured.out
+    assert "missing_gold" in captured.out and "malformed_pred_line x1" in captured.out
+    assert "malformed_gold_line x1" in captured.out
+    assert "--pred" in captured.err and "line 5" in captured.err
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+def test_bad_paths_and_duplicate_ids_are_clear_errors(files, tmp_path, capsys):
+    _, pred, out = files
+    assert (
+        main(["check", "--gold", str(tmp_path / "nope.jsonl"), "--pred", str(pred), "--out", str(out)]) == 2
+    )
+    assert "--gold" in capsys.readouterr().err
+    dup = _write(tmp_path / "dup.jsonl", [{"id": 1, "answer": "1"}, {"id": 1, "answer": "2"}])
+    assert main(["check", "--gold", str(dup), "--pred", str(pred), "--out", str(out)]) == 2
+    assert "id '1' already on line 1" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_console_script_runs(files):
+    gold, pred, out = files
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "selfplay.cli",
+            "check",
+            "--gold",
+            str(gold),
+            "--pred",
+            str(pred),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "accuracy 0.5000" in done.stdout and out.exists()
+
+
+def test_train_says_not_implemented_yet():
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parents[1] / "selfplay" / "train.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "not implemented yet" in done.stderr
