@@ -1,0 +1,162 @@
+"""The verifier's training data: labelled prover samples in, one round's balanced pairs out.
+
+Rules (DESIGN §1): the verifier of round ``r`` trains on samples from the initial prover and from
+the provers of rounds ``0 .. r-1`` (its *sources*), only on problems of the verifier split. Each
+source is balanced correct/incorrect by construction, because every training example is a pair
+(one correct, one incorrect solution to the same problem, from the same source); at most
+``solutions_per_problem`` solutions of a problem are used per source. Sources share the round's
+fixed number of pairs by their weights: equal by default, ``2^i`` (oldest source ``i = 0``) as the
+documented alternative. Everything is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+INITIAL_ROUND = -1  # the ``round`` of samples drawn from the initial (untrained) prover
+WEIGHTINGS = ("equal", "exponential")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled prover sample in the pool. ``round`` is the prover's round (-1: initial)."""
+
+    problem_id: str
+    round: int
+    role: str
+    question: str
+    solution: str
+    correct: bool
+    split: str = "verifier"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A correct and an incorrect solution to one problem, from one source round."""
+
+    problem_id: str
+    source_round: int
+    question: str
+    correct_solution: str
+    incorrect_solution: str
+
+
+@dataclass(frozen=True)
+class MixtureConfig:
+    """How a round's pairs are drawn.
+
+    ``n_pairs``: pairs in every round's training set (the same each round: a fixed budget).
+    ``solutions_per_problem``: most solutions of one problem used per source (half correct).
+    ``round_weighting``: ``equal`` or ``exponential`` (source ``i`` weighs ``2^i``).
+    """
+
+    n_pairs: int = 1024
+    solutions_per_problem: int = 4
+    round_weighting: str = "equal"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n_pairs < 1:
+            raise ValueError(f"mixture.n_pairs must be >= 1, got {self.n_pairs}")
+        if self.solutions_per_problem < 2:
+            raise ValueError(
+                "mixture.solutions_per_problem must be >= 2 (one correct, one incorrect), "
+                f"got {self.solutions_per_problem}"
+            )
+        if self.round_weighting not in WEIGHTINGS:
+            raise ValueError(
+                f"mixture.round_weighting must be one of {WEIGHTINGS}, got {self.round_weighting!r}"
+            )
+
+
+class PoolError(ValueError):
+    """The pool cannot give the round a single training pair."""
+
+
+def source_name(round_index: int) -> str:
+    return "initial" if round_index == INITIAL_ROUND else f"round_{round_index:03d}"
+
+
+def build_mixture(
+    pool: Iterable[Sample], round_index: int, config: MixtureConfig
+) -> tuple[list[Pair], dict[str, dict]]:
+    """The training pairs of round ``round_index`` and per-source counts.
+
+    Counts per source: ``problems`` (verifier-split problems with both kinds), ``available_pairs``,
+    ``pairs`` (drawn; each is one correct and one incorrect solution), ``weight``.
+    Raises :class:`PoolError` naming the round and the counts when no source has a pair.
+    """
+    by_source: dict[int, list[Sample]] = defaultdict(list)
+    for sample in pool:
+        if sample.split == "verifier" and sample.round < round_index:
+            by_source[sample.round].append(sample)
+    available = {src: _source_pairs(samples, src, config) for src, samples in sorted(by_source.items())}
+    usable = [src for src, pairs in available.items() if pairs]
+    if not usable:
+        raise PoolError(_no_pair_message(round_index, by_source))
+    weights = {
+        src: 2.0**i if config.round_weighting == "exponential" else 1.0 for i, src in enumerate(usable)
+    }
+    allocation = _largest_remainder(config.n_pairs, weights)
+    pairs: list[Pair] = []
+    counts: dict[str, dict] = {}
+    for src, source_pairs in available.items():
+        n = allocation.get(src, 0)
+        pairs.extend(source_pairs[i % len(source_pairs)] for i in range(n))
+        counts[source_name(src)] = {
+            "problems": len({p.problem_id for p in source_pairs}),
+            "available_pairs": len(source_pairs),
+            "pairs": n,
+            "weight": weights.get(src, 0.0),
+        }
+    random.Random(f"{config.seed}:{round_index}:order").shuffle(pairs)
+    return pairs, counts
+
+
+def _source_pairs(samples: Sequence[Sample], src: int, config: MixtureConfig) -> list[Pair]:
+    rng = random.Random(f"{config.seed}:{src}")
+    by_problem: dict[str, tuple[list[Sample], list[Sample]]] = defaultdict(lambda: ([], []))
+    for sample in samples:
+        by_problem[sample.problem_id][0 if sample.correct else 1].append(sample)
+    pairs = []
+    for problem_id in sorted(by_problem):
+        correct, incorrect = by_problem[problem_id]
+        k = min(len(correct), len(incorrect), config.solutions_per_problem // 2)
+        rng.shuffle(correct)
+        rng.shuffle(incorrect)
+        pairs.extend(
+            Pair(problem_id, src, c.question, c.solution, i.solution)
+            for c, i in zip(correct[:k], incorrect[:k], strict=True)
+        )
+    rng.shuffle(pairs)
+    return pairs
+
+
+def _largest_remainder(total: int, weights: dict[int, float]) -> dict[int, int]:
+    """Integer shares of ``total`` proportional to ``weights`` (ties go to the earlier source)."""
+    norm = sum(weights.values())
+    exact = {src: total * w / norm for src, w in weights.items()}
+    shares = {src: int(x) for src, x in exact.items()}
+    leftover = total - sum(shares.values())
+    for src in sorted(exact, key=lambda s: (-(exact[s] - shares[s]), s))[:leftover]:
+        shares[src] += 1
+    return shares
+
+
+def _no_pair_message(round_index: int, by_source: dict[int, list[Sample]]) -> str:
+    if not by_source:
+        return (
+            f"round {round_index}: the pool has no verifier-split sample from an earlier round; "
+            "sample the initial prover first"
+        )
+    parts = []
+    for src, samples in sorted(by_source.items()):
+        n_correct = sum(s.correct for s in samples)
+        parts.append(f"{source_name(src)}: {n_correct} correct / {len(samples) - n_correct} incorrect")
+    return (
+        f"round {round_index}: no problem has both a correct and an incorrect solution from the same source "
+        f"({'; '.join(parts)}); the verifier cannot be trained on this pool"
+    )
