@@ -41,7 +41,7 @@ class VerifierConfig:
     """
 
     objective: str = "pairwise"
-    lam: float = 0.01
+    lam: float = 0.1  # measured: 0.01 -> held-out AUC 0.66, 0.1 -> 0.93 (final-line corruption, tiny model)
     max_steps: int = 200
     pairs_per_device: int = 32
     learning_rate: float = 1e-3

@@ -125,8 +125,9 @@ def _source_pairs(samples: Sequence[Sample], src: int, config: MixtureConfig) ->
     for problem_id in sorted(by_problem):
         correct, incorrect = by_problem[problem_id]
         k = min(len(correct), len(incorrect), config.solutions_per_problem // 2)
-        rng.shuffle(correct)
-        rng.shuffle(incorrect)
+        for group in (correct, incorrect):  # sorted first: the result must not depend on pool order
+            group.sort(key=lambda s: (s.solution, s.role))
+            rng.shuffle(group)
         pairs.extend(
             Pair(problem_id, src, c.question, c.solution, i.solution)
             for c, i in zip(correct[:k], incorrect[:k], strict=True)

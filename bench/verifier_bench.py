@@ -1,0 +1,100 @@
+"""Verifier benchmarks: scoring throughput, and what the tiny verifier learns in its CPU budget.
+
+    python bench/verifier_bench.py              # scoring: batched vs one-by-one (target >= 2,000/s batched)
+    python bench/verifier_bench.py --learning   # + held-out AUC after 300 steps: final line vs middle step
+
+Both numbers of a ratio come from the same run on the same inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from envs.corrupt import corrupt_final, corrupt_step
+from envs.generators import GeneratorConfig, generate
+from envs.problems import split_problems
+from selfplay.scoring import VerifierScorer, verifier_metrics
+from selfplay.tiny import build_tiny_classifier, build_tiny_tokenizer
+from selfplay.verifier import VerifierConfig, train_verifier
+from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
+
+
+def _examples(problems, corrupt, rng):
+    out = []
+    for p in problems:
+        wrong = corrupt(p.solution, rng)
+        if wrong is not None:
+            out += [(p, p.solution, True), (p, wrong, False)]
+    return out
+
+
+def scoring(tokenizer, problems) -> None:
+    model = build_tiny_classifier(tokenizer)
+    examples = _examples(problems, corrupt_final, random.Random(0))
+    questions, solutions = [p.question for p, _, _ in examples], [s for _, s, _ in examples]
+    batched, single = (
+        VerifierScorer(model, tokenizer, batch_size=128),
+        VerifierScorer(model, tokenizer, batch_size=1),
+    )
+    batched.score(questions[:64], solutions[:64])  # warm-up
+    start = time.perf_counter()
+    batched.score(questions, solutions)
+    batched_rate = len(questions) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    single.score(questions[:300], solutions[:300])
+    single_rate = 300 / (time.perf_counter() - start)
+    print(f"scoring {len(questions)} solutions, tiny verifier, {torch.get_num_threads()} threads:")
+    print(f"  batched (128): {batched_rate:8.0f} solutions/s (target >= 2,000)")
+    print(f"  one-by-one:    {single_rate:8.0f} solutions/s")
+    print(f"  ratio batched/one-by-one: {batched_rate / single_rate:.2f}x")
+
+
+def learning(tokenizer, splits, steps: int) -> None:
+    config = VerifierConfig(max_steps=steps)
+    with tempfile.TemporaryDirectory() as tmp:
+        init = Path(tmp) / "init"
+        build_tiny_classifier(tokenizer).save_pretrained(init)
+        tokenizer.save_pretrained(init)
+        for name, corrupt in (
+            ("final line changed", corrupt_final),
+            ("one middle step changed", corrupt_step),
+        ):
+            start = time.perf_counter()
+            train = _examples(splits["verifier"], corrupt, random.Random(0))
+            pool = [Sample(p.id, INITIAL_ROUND, "x", p.question, s, ok) for p, s, ok in train]
+            pairs, _ = build_mixture(pool, 0, MixtureConfig(n_pairs=steps * config.pairs_per_device))
+            model, tok, _ = train_verifier(init, pairs, config, Path(tmp) / "work")
+            seconds = time.perf_counter() - start
+            held_out = _examples(splits["test"][:400], corrupt, random.Random(1))
+            scores = VerifierScorer(model, tok).score(
+                [p.question for p, _, _ in held_out], [s for _, s, _ in held_out]
+            )
+            metrics = verifier_metrics(scores, [ok for _, _, ok in held_out])
+            print(
+                f"  {name:<24} ROC AUC {metrics['roc_auc']:.3f}  accuracy@median "
+                f"{metrics['accuracy_at_median']:.3f}  train {seconds:.1f} s ({steps} steps)"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learning", action="store_true", help="also train and report held-out AUC")
+    parser.add_argument("--steps", type=int, default=300)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    splits = split_problems(generate("arithmetic", 6000, seed=0, config=GeneratorConfig(2, 4, 50)))
+    tokenizer = build_tiny_tokenizer()
+    scoring(tokenizer, splits["test"])
+    if args.learning:
+        print("held-out ROC AUC, arithmetic problems, reference vs corrupted, tiny verifier on CPU:")
+        learning(tokenizer, splits, args.steps)
+
+
+if __name__ == "__main__":
+    main()

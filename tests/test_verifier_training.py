@@ -1,0 +1,135 @@
+"""The tiny verifier learns, on CPU, to tell reference solutions from subtly wrong ones.
+
+Wrong solutions here have their final line off by 1-9 (``corrupt_final``). A changed *middle* step
+(``corrupt_step``) is not learned at this size and budget: see ``bench/verifier_bench.py``.
+"""
+
+import json
+import random
+
+import pytest
+import torch
+
+from envs.corrupt import corrupt_final
+from envs.generators import GeneratorConfig, generate
+from envs.problems import split_problems
+from selfplay.scoring import VerifierScorer, verifier_metrics
+from selfplay.tiny import build_tiny_classifier, build_tiny_tokenizer
+from selfplay.verifier import (
+    VerifierConfig,
+    load_classifier,
+    load_verifier,
+    save_verifier,
+    train_verifier,
+    verifier_info,
+)
+from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
+
+STEPS = 300
+
+
+def _labelled(problems, rng):
+    questions, solutions, labels = [], [], []
+    for problem in problems:
+        questions += [problem.question, problem.question]
+        solutions += [problem.solution, corrupt_final(problem.solution, rng)]
+        labels += [True, False]
+    return questions, solutions, labels
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("verifier")
+    torch.manual_seed(0)
+    splits = split_problems(generate("arithmetic", 6000, seed=0, config=GeneratorConfig(2, 4, 50)))
+    rng = random.Random(0)
+    pool = [
+        Sample(p.id, INITIAL_ROUND, role, p.question, solution, ok)
+        for p in splits["verifier"]
+        for role, solution, ok in (
+            ("helpful", p.solution, True),
+            ("sneaky", corrupt_final(p.solution, rng), False),
+        )
+    ]
+    config = VerifierConfig(max_steps=STEPS)
+    pairs, counts = build_mixture(pool, 0, MixtureConfig(n_pairs=STEPS * config.pairs_per_device))
+    tokenizer = build_tiny_tokenizer()
+    build_tiny_classifier(tokenizer).save_pretrained(root / "init")
+    tokenizer.save_pretrained(root / "init")
+    model, tokenizer, log = train_verifier(root / "init", pairs, config, root / "work")
+    held_out = _labelled(splits["test"][:400], random.Random(1))
+    return {
+        "root": root,
+        "model": model,
+        "tokenizer": tokenizer,
+        "log": log,
+        "config": config,
+        "counts": counts,
+        "held_out": held_out,
+    }
+
+
+def test_learns_to_rank_correct_above_corrupted_on_held_out_problems(trained):
+    questions, solutions, labels = trained["held_out"]
+    metrics = verifier_metrics(
+        VerifierScorer(trained["model"], trained["tokenizer"]).score(questions, solutions), labels
+    )
+    assert metrics["roc_auc"] >= 0.85, metrics
+    assert metrics["mean_score_correct"] > metrics["mean_score_incorrect"]
+
+
+def test_parameters_moved_and_loss_fell(trained):
+    initial, _ = load_classifier(str(trained["root"] / "init"))
+    before, after = initial.state_dict(), trained["model"].state_dict()
+    unchanged = [name for name in before if torch.equal(before[name], after[name])]
+    assert unchanged == []
+    losses = [entry["loss"] for entry in trained["log"]["history"] if "loss" in entry]
+    assert trained["log"]["steps"] == STEPS and losses[-1] < losses[0] - 0.1
+
+
+def test_training_never_touches_the_initial_weights(trained):
+    reloaded, _ = load_classifier(str(trained["root"] / "init"))
+    fresh, _ = load_classifier(str(trained["root"] / "init"))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(reloaded.state_dict().values(), fresh.state_dict().values(), strict=True)
+    )
+
+
+def test_saved_verifier_loads_back_to_the_same_scores(trained):
+    questions, solutions, _ = trained["held_out"]
+    info = verifier_info(trained["config"], trained["counts"], {"roc_auc": 0.9})
+    out = save_verifier(trained["root"] / "saved", trained["model"], trained["tokenizer"], info)
+    model, tokenizer, loaded_info = load_verifier(out)
+    before = VerifierScorer(trained["model"], trained["tokenizer"]).score(questions[:64], solutions[:64])
+    assert VerifierScorer(model, tokenizer).score(questions[:64], solutions[:64]) == before
+    saved = json.loads((out / "verifier.json").read_text())
+    assert saved == loaded_info
+    assert (saved["objective"], saved["lam"], saved["seed"]) == ("pairwise", 0.1, 0)
+    assert saved["data_counts"]["initial"]["pairs"] == STEPS * 32
+
+
+def test_lora_training_saves_a_plain_model(trained, tmp_path):
+    pairs, _ = build_mixture(
+        [
+            Sample("p", INITIAL_ROUND, "helpful", "q", "1 + 1 = 2\n#### 2", True),
+            Sample("p", INITIAL_ROUND, "sneaky", "q", "1 + 1 = 3\n#### 3", False),
+        ],
+        0,
+        MixtureConfig(n_pairs=8),
+    )
+    model, tokenizer, _ = train_verifier(
+        trained["root"] / "init", pairs, VerifierConfig(max_steps=3, lora_r=4), tmp_path
+    )
+    save_verifier(tmp_path / "lora", model, tokenizer, {})
+    reloaded, _ = load_classifier(str(tmp_path / "lora"))
+    initial, _ = load_classifier(str(trained["root"] / "init"))
+    assert not any(name.startswith("base_model") or "lora" in name for name in reloaded.state_dict())
+    assert not torch.equal(
+        reloaded.model.layers[0].self_attn.q_proj.weight, initial.model.layers[0].self_attn.q_proj.weight
+    )
+
+
+def test_missing_verifier_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a saved verifier"):
+        load_verifier(tmp_path)
