@@ -1,5 +1,9 @@
-"""Prover rewards for the Prover-Verifier Game (SRC, CGC, goodhart, correctness).
+"""Prover rewards for the Prover-Verifier Game: pure functions over lists (see ``rewards.pvg``).
 
-Pure functions over lists with no model or trainer imports, behind one thin TRL adapter. They land
-with the game (see docs/ and the project's issues); this package exists now so the layout is fixed.
+No model or trainer imports here; a thin TRL adapter (with the game) will turn completions into the
+lists these functions take.
 """
+
+from rewards.pvg import CGC_PENALTY, REWARDS, cgc_rewards, correctness_rewards, goodhart_rewards, src_rewards
+
+__all__ = ["CGC_PENALTY", "REWARDS", "cgc_rewards", "correctness_rewards", "goodhart_rewards", "src_rewards"]
