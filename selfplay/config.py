@@ -1,0 +1,205 @@
+"""The run's configuration: nested dataclasses, a YAML file and ``--section.key value`` overrides.
+
+``--config FILE`` loads YAML; every other ``--key value`` (dotted for sections, e.g.
+``--prover.learning_rate 3e-4``) overrides it, in the style of TRL's ``TrlParser``. Unknown keys and
+values of the wrong type are errors naming the key. Units are in each field's comment and in
+``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from selfplay.verifier import VerifierConfig
+from selfplay.verifier_data import MixtureConfig
+
+ALGORITHMS = ("grpo", "rloo", "ppo")
+
+
+class ConfigError(ValueError):
+    """A configuration value or key that cannot be used; the message names it and the fix."""
+
+
+@dataclass
+class ProblemsConfig:
+    source: str = "generated"  # "generated", a GSM8K Hub id ("openai/gsm8k"), or a jsonl path
+    n_problems: int = 1600  # problems generated (split afterwards); ignored for datasets
+    families: list[str] = field(default_factory=lambda: ["arithmetic"])
+    min_steps: int = 2  # operations per arithmetic problem
+    max_steps: int = 3
+    max_value: int = 20  # largest starting quantity
+    split_fractions: list[float] = field(default_factory=lambda: [0.45, 0.45, 0.10])  # prover/verifier/test
+
+
+@dataclass
+class ProverConfig:
+    model: str | None = None  # Hub name or folder of a causal LM; None = the embedded tiny model
+    algorithm: str = "grpo"  # grpo | rloo (TRL has no PPOTrainer since 1.13)
+    reward: str = "src"  # src | cgc | goodhart | correctness
+    beta: float = 0.04  # KL penalty toward the initial policy
+    learning_rate: float = 5e-4
+    max_steps: int = 30  # optimizer steps per round (the budget; the stop rule may end earlier)
+    per_device_train_batch_size: int = 32  # completions per device per step
+    num_generations: int = 8  # completions per prompt: one SRC group
+    max_completion_length: int = 64  # tokens per completion
+    temperature: float = 1.0
+    lora_r: int = 0  # LoRA rank, 0 = full fine-tuning
+    stop_window: int = 5  # optimizer steps averaged by the score-parity stop rule
+    sft_steps: int = 400  # supervised warm start on reference solutions (0 = none)
+    sft_learning_rate: float = 3e-3
+    sft_batch_size: int = 32  # sequences per device per step
+
+
+@dataclass
+class SamplingConfig:
+    problems_per_round: int = 160  # verifier-split problems sampled after each prover phase
+    samples_per_role: int = 2  # completions per (problem, role) added to the verifier pool
+    eval_problems: int = 100  # test-split problems for each round's metrics
+    batch_size: int = 64  # prompts per generate() call
+
+
+@dataclass
+class RunConfig:
+    output_dir: str = "runs/tiny_cpu"
+    seed: int = 0
+    rounds: int = 3
+    report_to: str = "none"  # passed to TRL: none | tensorboard | wandb
+    problems: ProblemsConfig = field(default_factory=ProblemsConfig)
+    prover: ProverConfig = field(default_factory=ProverConfig)
+    verifier: VerifierConfig = field(default_factory=lambda: VerifierConfig(max_steps=120))
+    verifier_model: str | None = None  # Hub name or folder of a classifier; None = embedded tiny model
+    mixture: MixtureConfig = field(default_factory=lambda: MixtureConfig(n_pairs=120 * 32))
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+
+    def validate(self) -> None:
+        """Cross-field checks; raises :class:`ConfigError` naming the field."""
+        if self.rounds < 1:
+            raise ConfigError(f"rounds must be >= 1, got {self.rounds}")
+        if self.prover.algorithm == "ppo":
+            raise ConfigError(
+                "prover.algorithm: ppo is not available: TRL >= 1.13 has no PPOTrainer. Use grpo or rloo."
+            )
+        if self.prover.algorithm not in ALGORITHMS:
+            raise ConfigError(f"prover.algorithm must be one of grpo, rloo; got {self.prover.algorithm!r}")
+        if self.prover.per_device_train_batch_size % self.prover.num_generations:
+            raise ConfigError(
+                f"prover.per_device_train_batch_size ({self.prover.per_device_train_batch_size}) must be a "
+                f"multiple of prover.num_generations ({self.prover.num_generations}) so SRC groups stay whole"
+            )
+
+
+def _coerce(value: object, annotation: object, key: str) -> object:
+    """``value`` (from YAML or a CLI string) as the field's type, or :class:`ConfigError`."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        is_none = value is None or (isinstance(value, str) and value.lower() in ("none", "null"))
+        if is_none and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(value, inner[0], key)
+    if origin is list:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        return [_coerce(item, args[0], key) for item in items]
+    try:
+        if annotation is bool:
+            if isinstance(value, str):
+                if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError(value)
+                return value.lower() in ("true", "1", "yes")
+            return bool(value)
+        if annotation in (int, float):
+            if isinstance(value, bool):
+                raise ValueError(value)
+            coerced = annotation(value)
+            if annotation is int and isinstance(value, float) and value != coerced:
+                raise ValueError(value)
+            return coerced
+        if annotation is str:
+            if not isinstance(value, (str, int, float)):
+                raise ValueError(value)
+            return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{key}: {value!r} is not a valid {getattr(annotation, '__name__', annotation)}"
+        ) from None
+    raise ConfigError(f"{key}: unsupported field type {annotation}")
+
+
+def _apply(target: object, updates: dict, prefix: str = "") -> None:
+    hints = typing.get_type_hints(type(target))
+    names = {f.name for f in dataclasses.fields(target)}
+    for key, value in updates.items():
+        full = f"{prefix}{key}"
+        if key not in names:
+            raise ConfigError(f"unknown config key {full!r}; known keys here: {', '.join(sorted(names))}")
+        current = getattr(target, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{full}: expected a section (mapping), got {value!r}")
+            _apply(current, value, f"{full}.")
+        else:
+            setattr(target, key, _coerce(value, hints[key], full))
+
+
+def _rebuild(section: object, key: str) -> object:
+    """Re-run a section's own ``__post_init__`` checks after overrides; errors name the section."""
+    try:
+        return type(section)(**{f.name: getattr(section, f.name) for f in dataclasses.fields(section)})
+    except ValueError as err:
+        raise ConfigError(f"{key}: {err}") from None
+
+
+def load_config(argv: list[str]) -> tuple[RunConfig, list[str]]:
+    """Parse ``--config FILE`` and ``--key value`` overrides; returns the config and leftover flags.
+
+    Leftover flags are the standalone switches the caller handles (e.g. ``--overwrite_config``).
+    """
+    config = RunConfig()
+    args, switches = list(argv), []
+    if "--config" in args:
+        at = args.index("--config")
+        if at + 1 >= len(args):
+            raise ConfigError("--config needs a YAML file path")
+        path = Path(args.pop(at + 1))
+        args.pop(at)
+        if not path.is_file():
+            raise ConfigError(f"--config {path}: no such file")
+        loaded = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"--config {path}: expected a mapping at the top level")
+        _apply(config, loaded)
+    overrides: dict = {}
+    i = 0
+    while i < len(args):
+        flag = args[i]
+        if not flag.startswith("--"):
+            raise ConfigError(f"unexpected argument {flag!r}; options look like --prover.learning_rate 1e-3")
+        if i + 1 >= len(args) or args[i + 1].startswith("--"):
+            switches.append(flag)
+            i += 1
+            continue
+        node = overrides
+        *parents, leaf = flag[2:].split(".")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = args[i + 1]
+        i += 2
+    _apply(config, overrides)
+    for name in ("prover", "problems", "sampling"):
+        setattr(config, name, _rebuild(getattr(config, name), name))
+    config.verifier = _rebuild(config.verifier, "verifier")
+    config.mixture = _rebuild(config.mixture, "mixture")
+    config.validate()
+    return config, switches
+
+
+def config_to_dict(config: RunConfig) -> dict:
+    return dataclasses.asdict(config)

@@ -1,0 +1,107 @@
+"""Sample the prover in both roles and label each completion with the environment and verifier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from tqdm import tqdm
+
+from envs.checker import check_completion
+from envs.problems import Problem
+from selfplay.prompts import ROLES, prover_prompt
+
+
+def generate(
+    model,
+    tokenizer,
+    prompts: Sequence[str],
+    *,
+    n: int,
+    max_new_tokens: int,
+    temperature: float,
+    batch_size: int,
+    seed: int,
+    desc: str = "sampling",
+) -> list[list[str]]:
+    """``n`` sampled completions per prompt (left-padded batches, deterministic for the seed)."""
+    torch.manual_seed(seed)
+    tokenizer.padding_side = "left"
+    device = next(model.parameters()).device
+    model.eval()
+    out: list[list[str]] = []
+    for start in tqdm(range(0, len(prompts), batch_size), desc=desc, unit=" batches"):
+        batch = list(prompts[start : start + batch_size])
+        encoded = tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+        with torch.inference_mode():
+            generated = model.generate(
+                **encoded,
+                do_sample=True,
+                temperature=temperature,
+                top_k=0,
+                top_p=1.0,
+                max_new_tokens=max_new_tokens,
+                num_return_sequences=n,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
+        texts = tokenizer.batch_decode(
+            generated[:, encoded["input_ids"].shape[1] :], skip_special_tokens=True
+        )
+        out.extend(texts[i * n : (i + 1) * n] for i in range(len(batch)))
+    return out
+
+
+def sample_and_label(
+    model,
+    tokenizer,
+    problems: Sequence[Problem],
+    *,
+    round_index: int,
+    split: str,
+    n: int,
+    max_new_tokens: int,
+    temperature: float,
+    batch_size: int,
+    seed: int,
+    score_fn=None,
+) -> list[dict]:
+    """Rows for ``samples.jsonl``: every problem in both roles, ``n`` completions each, checked by
+    the environment (``correct``, ``reason``, step summary) and scored by ``score_fn`` if given."""
+    jobs = [(problem, role) for problem in problems for role in ROLES]
+    prompts = [prover_prompt(p.question, role) for p, role in jobs]
+    completions = generate(
+        model,
+        tokenizer,
+        prompts,
+        n=n,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        batch_size=batch_size,
+        seed=seed,
+        desc=f"sampling {split} (round {round_index})",
+    )
+    rows = []
+    for (problem, role), prompt, texts in zip(jobs, prompts, completions, strict=True):
+        for text in texts:
+            result = check_completion(text, problem.answer)
+            rows.append(
+                {
+                    "problem_id": problem.id,
+                    "round": round_index,
+                    "split": split,
+                    "role": role,
+                    "question": problem.question,
+                    "prompt": prompt,
+                    "completion": text,
+                    "answer": problem.answer,
+                    "correct": result.correct,
+                    "reason": result.reason,
+                    "steps": result.summary.to_dict(),
+                }
+            )
+    if score_fn is not None and rows:
+        scores = score_fn([r["question"] for r in rows], [r["completion"] for r in rows])
+        for row, score in zip(rows, scores, strict=True):
+            row["score"] = score
+    return rows

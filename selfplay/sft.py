@@ -1,0 +1,66 @@
+"""Supervised warm start of the prover on the environment's reference solutions (TRL SFTTrainer)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from datasets import Dataset
+from trl import SFTConfig, SFTTrainer
+
+from envs.problems import Problem
+from selfplay.prompts import prover_prompt
+
+
+def warm_start(
+    model,
+    tokenizer,
+    problems: Sequence[Problem],
+    out_dir: Path,
+    *,
+    steps: int,
+    learning_rate: float,
+    batch_size: int,
+    seed: int,
+    report_to: str = "none",
+) -> dict:
+    """Fine-tune ``model`` to answer helpful prompts with reference solutions; save it to ``out_dir``.
+
+    Loss is on the completion only (TRL's prompt-completion format). Returns the training log.
+    """
+    rows = [
+        {"prompt": prover_prompt(p.question, "helpful"), "completion": p.solution + tokenizer.eos_token}
+        for p in problems
+        if p.solution
+    ]
+    if not rows:
+        raise ValueError("the warm start needs problems with reference solutions (the generators have them)")
+    args = SFTConfig(
+        output_dir=str(out_dir / "_trainer"),
+        max_steps=steps,
+        per_device_train_batch_size=batch_size,
+        learning_rate=learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=min(20, steps // 10),
+        weight_decay=0.0,
+        logging_steps=max(1, steps // 10),
+        save_strategy="no",
+        report_to=report_to,
+        seed=seed,
+        max_length=512,
+        use_cpu=not torch.cuda.is_available(),
+        bf16=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+    )
+    trainer = SFTTrainer(
+        model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer
+    )
+    result = trainer.train()
+    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return {
+        "train_loss": result.training_loss,
+        "steps": result.global_step,
+        "history": trainer.state.log_history,
+    }
