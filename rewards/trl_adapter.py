@@ -56,6 +56,9 @@ class PVGReward:
             raise ValueError(f"reward {reward!r} needs a verifier score_fn")
         self.reward, self.num_generations, self.score_fn = reward, num_generations, score_fn
         self.__name__ = f"pvg_{reward}"  # TRL names the logged reward column after this
+        # Per call: mean verifier score of helpful-correct and of sneaky-incorrect samples (None if
+        # there were none); the trainer's score-parity stop rule reads it.
+        self.parity_history: list[tuple[float | None, float | None]] = []
 
     def __call__(
         self,
@@ -81,7 +84,17 @@ class PVGReward:
         helpful = [r == "helpful" for r in role]
         scores = list(self.score_fn(question, texts)) if self.score_fn else [0.0] * len(texts)
         rewards = REWARDS[self.reward](scores, correct, helpful, groups)
+        parity = (
+            _mean(scores, [h and c for h, c in zip(helpful, correct, strict=True)]),
+            _mean(scores, [not h and not c for h, c in zip(helpful, correct, strict=True)]),
+        )
+        self.parity_history.append(parity)
         if log_metric is not None:
+            for name, value in zip(
+                ("helpful_correct/verifier_score", "sneaky_incorrect/verifier_score"), parity, strict=True
+            ):
+                if value is not None and self.score_fn is not None:
+                    log_metric(name, value)
             failures = [r.reason not in (CORRECT, WRONG_ANSWER) for r in results]
             self._log_per_role(log_metric, role, rewards, scores, correct, failures)
         return rewards
@@ -110,3 +123,8 @@ class PVGReward:
                 ("checker_failures", failures),
             ):
                 log_metric(f"{name}/{metric}", sum(float(values[i]) for i in index) / len(index))
+
+
+def _mean(values: Sequence[float], mask: Sequence[bool]) -> float | None:
+    picked = [v for v, keep in zip(values, mask, strict=True) if keep]
+    return sum(picked) / len(picked) if picked else None

@@ -1,0 +1,105 @@
+"""The prover phase of a round: RL (TRL GRPO or RLOO) from the initial policy against this round's
+verifier, with a KL penalty to the initial policy and the score-parity stop rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from datasets import Dataset
+from transformers import TrainerCallback
+from trl import GRPOConfig, GRPOTrainer, RLOOConfig, RLOOTrainer
+
+from envs.problems import Problem
+from rewards.trl_adapter import PVGReward
+from selfplay.config import ProverConfig
+from selfplay.prompts import rl_rows
+
+
+def parity_reached(history: Sequence[tuple[float | None, float | None]], window: int) -> bool:
+    """True when, over the last ``window`` reward calls, sneaky-incorrect samples scored on average
+    at least as high as helpful-correct ones (calls lacking either kind are left out)."""
+    recent = [(h, s) for h, s in history[-window:] if h is not None and s is not None]
+    if len(history) < window or not recent:
+        return False
+    return sum(s for _, s in recent) / len(recent) >= sum(h for h, _ in recent) / len(recent)
+
+
+class ScoreParityStop(TrainerCallback):
+    """Ends the prover phase once :func:`parity_reached` holds; records the step it stopped at."""
+
+    def __init__(self, reward: PVGReward, window: int) -> None:
+        self.reward, self.window, self.stopped_at = reward, window, None
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if parity_reached(self.reward.parity_history, self.window):
+            control.should_training_stop = True
+            self.stopped_at = state.global_step
+        return control
+
+
+def _trainer_classes(algorithm: str):
+    return (GRPOConfig, GRPOTrainer) if algorithm == "grpo" else (RLOOConfig, RLOOTrainer)
+
+
+def train_prover(
+    init_dir: Path,
+    problems: Sequence[Problem],
+    score_fn,
+    cfg: ProverConfig,
+    out_dir: Path,
+    *,
+    seed: int,
+    report_to: str = "none",
+) -> dict:
+    """Train from the policy in ``init_dir`` on ``problems`` (roles drawn 50/50) and save to ``out_dir``.
+
+    Returns the log: steps run, where the stop rule fired (or ``None``), and TRL's log history.
+    """
+    config_cls, trainer_cls = _trainer_classes(cfg.algorithm)
+    reward = PVGReward(cfg.reward, cfg.num_generations, score_fn if cfg.reward != "correctness" else None)
+    extra = {"scale_rewards": "none"} if cfg.algorithm == "grpo" else {}  # SRC sets its own scale
+    args = config_cls(
+        output_dir=str(out_dir / "_trainer"),
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.per_device_train_batch_size,
+        num_generations=cfg.num_generations,
+        max_completion_length=cfg.max_completion_length,
+        temperature=cfg.temperature,
+        learning_rate=cfg.learning_rate,
+        beta=cfg.beta,
+        logging_steps=1,
+        save_strategy="no",
+        report_to=report_to,
+        seed=seed,
+        use_cpu=not torch.cuda.is_available(),
+        bf16=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+        **extra,
+    )
+    peft_config = None
+    if cfg.lora_r:
+        from peft import LoraConfig, TaskType
+
+        peft_config = LoraConfig(task_type=TaskType.CAUSAL_LM, r=cfg.lora_r, lora_alpha=2 * cfg.lora_r)
+    stop = ScoreParityStop(reward, cfg.stop_window)
+    trainer = trainer_cls(
+        model=str(init_dir),
+        reward_funcs=[reward],
+        args=args,
+        train_dataset=Dataset.from_list(rl_rows(problems, seed)),
+        peft_config=peft_config,
+        callbacks=[stop],
+    )
+    trainer.train()
+    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    if cfg.lora_r:
+        model = model.merge_and_unload()
+    if trainer.accelerator.is_main_process:
+        model.save_pretrained(out_dir)
+        trainer.processing_class.save_pretrained(out_dir)
+    return {
+        "steps": trainer.state.global_step,
+        "stopped_at": stop.stopped_at,
+        "history": trainer.state.log_history,
+    }
