@@ -33,8 +33,11 @@ def test_src_through_the_adapter_with_per_role_logs():
             "sneaky/verifier_score": 0.5,
             "sneaky/accuracy": 0.0,
             "sneaky/checker_failures": 0.5,
+            "helpful_correct/verifier_score": 0.9,
+            "sneaky_incorrect/verifier_score": 0.5,
         }
     )
+    assert reward.parity_history == [pytest.approx((0.9, 0.5))]
     assert reward.__name__ == "pvg_src"
 
 
