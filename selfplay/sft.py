@@ -57,8 +57,9 @@ def warm_start(
     )
     result = trainer.train()
     model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
+    if trainer.accelerator.is_main_process:
+        model.save_pretrained(out_dir)
+        tokenizer.save_pretrained(out_dir)
     return {
         "train_loss": result.training_loss,
         "steps": result.global_step,

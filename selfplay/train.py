@@ -1,24 +1,64 @@
-"""Main job: ``accelerate launch selfplay/train.py`` (or ``pvg train``).
+"""Main job: ``accelerate launch selfplay/train.py [--config FILE] [--key value ...]`` (or ``pvg train``).
 
-The game itself (prover, verifier, rounds) is not implemented yet; until it is, this entry says
-so plainly and exits with status 1 rather than pretending to train.
+Plays the Prover-Verifier Game into ``--output_dir`` (default ``runs/tiny_cpu``). With no model
+configured it builds the embedded tiny default locally: no network. Re-running the same command
+resumes at the first unfinished phase. ``--overwrite_config`` continues a run folder whose saved
+config differs from this one.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
-NOT_YET = (
-    "pvg-selfplay: the Prover-Verifier Game trainer is not implemented yet.\n"
-    "What works now: the sympy-checked math environment (`envs`) and `pvg check`, which grades\n"
-    "completions against gold answers: pvg check --gold GOLD.jsonl --pred PRED.jsonl --out VERDICTS.jsonl"
-)
+from selfplay.config import ConfigError, load_config
+from selfplay.run_folder import RunFolder
+
+SWITCHES = ("--overwrite_config",)
+
+
+def _summary(root: Path, rounds: int) -> None:
+    keys = (
+        "helpful_accuracy",
+        "sneaky_incorrect_rate",
+        "score_helpful_correct",
+        "score_sneaky_incorrect",
+        "verifier_auc",
+    )
+    init = json.loads((root / "init" / "metrics.json").read_text())
+    print(f"warm start: helpful_accuracy {init['helpful_accuracy']:.3f}")
+    for r in range(rounds):
+        metrics = json.loads((root / f"round_{r:03d}" / "metrics.json").read_text())
+        shown = "  ".join(f"{k} {metrics[k]:.3f}" if metrics[k] is not None else f"{k} n/a" for k in keys)
+        print(f"round {r}: {shown}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
-    print(NOT_YET, file=sys.stderr)
-    return 1
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        cfg, switches = load_config(argv)
+        unknown = [s for s in switches if s not in SWITCHES]
+        if unknown:
+            raise ConfigError(
+                f"unknown flag {unknown[0]}; flags take a value (--key value) except {SWITCHES}"
+            )
+        folder = RunFolder(cfg.output_dir)
+        from selfplay.rounds import Game, resolved, seeds_of  # heavy imports after the cheap checks
+
+        folder.check_config(resolved(cfg), overwrite="--overwrite_config" in switches)
+    except (ConfigError, ValueError) as err:
+        print(f"pvg train: error: {err}", file=sys.stderr)
+        return 2
+    game = Game(cfg, folder)
+    if game.state.is_main_process:
+        folder.write_config(resolved(cfg), seeds_of(cfg))
+    game.play()
+    if game.state.is_main_process:
+        _summary(folder.root, cfg.rounds)
+        print(f"run folder: {folder.root}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ class Pair:
     incorrect_solution: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class MixtureConfig:
     """How a round's pairs are drawn.
 

@@ -1,0 +1,287 @@
+"""The game, phase by phase (DESIGN §2), resumable at the first unfinished phase.
+
+Phases, in order: ``init/prover`` (tokenizer and warm start), ``init/verifier`` (initial weights),
+``init/samples`` (the initial prover in both roles), then per round ``r``: ``verifier`` (trained
+from its initial weights on the pool), ``prover`` (RL from its initial weights against that
+verifier), ``samples`` (the new prover in both roles on verifier-split problems, appended to the
+pool) and ``metrics`` (fresh test-split samples). Each phase seeds torch from (seed, round, phase).
+Phases that do not train run on the main process only; trainers run on every process.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from accelerate import PartialState
+from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
+
+from envs.datasets import load_gsm8k, load_jsonl
+from envs.generators import GeneratorConfig, generate_mixture
+from envs.problems import split_problems
+from selfplay.config import RunConfig
+from selfplay.metrics import round_metrics
+from selfplay.run_folder import RunFolder, atomic_write_text, read_jsonl, write_jsonl
+from selfplay.sampling import sample_and_label
+from selfplay.scoring import VerifierScorer
+from selfplay.sft import warm_start
+from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
+from selfplay.verifier import load_classifier, load_verifier, save_verifier, train_verifier, verifier_info
+from selfplay.verifier_data import INITIAL_ROUND, Sample, build_mixture
+
+PHASE_SEEDS = {
+    "init/prover": 1,
+    "init/verifier": 2,
+    "init/samples": 3,
+    "verifier": 4,
+    "prover": 5,
+    "samples": 6,
+    "metrics": 7,
+}
+
+
+def phase_seed(seed: int, round_index: int, phase: str) -> int:
+    return seed * 10_000 + (round_index + 1) * 10 + PHASE_SEEDS[phase]
+
+
+def load_problems(cfg: RunConfig) -> dict:
+    """The run's problems by split (prover / verifier / test)."""
+    p = cfg.problems
+    if p.source == "generated":
+        knobs = GeneratorConfig(min_steps=p.min_steps, max_steps=p.max_steps, max_value=p.max_value)
+        problems = generate_mixture(p.n_problems, cfg.seed, p.families, knobs)
+    elif p.source.endswith(".jsonl") or Path(p.source).exists():
+        problems = load_jsonl(p.source)  # GSM8K files too: their "#### N" answers are recognised
+    else:
+        problems = load_gsm8k(p.source)  # a Hub id, e.g. openai/gsm8k
+    return split_problems(problems, p.split_fractions)
+
+
+class Game:
+    """Plays ``cfg.rounds`` rounds into ``folder``; every phase is skipped if already finished."""
+
+    def __init__(self, cfg: RunConfig, folder: RunFolder) -> None:
+        self.cfg, self.folder, self.state = cfg, folder, PartialState()
+        self.splits = load_problems(cfg)
+        self.init = folder.root / "init"
+
+    def play(self) -> None:
+        self._phase("init/prover", -1, [self.init / "prover"], self._init_prover, trains=True)
+        self._phase("init/verifier", -1, [self.init / "verifier"], self._init_verifier)
+        self._phase(
+            "init/samples", -1, [self.init / "samples.jsonl", self.init / "metrics.json"], self._init_samples
+        )
+        for r in range(self.cfg.rounds):
+            rd = self.folder.root / f"round_{r:03d}"
+            self._phase(
+                f"round_{r:03d}/verifier",
+                r,
+                [rd / "verifier"],
+                lambda r=r, rd=rd: self._verifier(r, rd),
+                trains=True,
+                seed_key="verifier",
+            )
+            self._phase(
+                f"round_{r:03d}/prover",
+                r,
+                [rd / "prover"],
+                lambda r=r, rd=rd: self._prover(r, rd),
+                trains=True,
+                seed_key="prover",
+            )
+            self._phase(
+                f"round_{r:03d}/samples",
+                r,
+                [rd / "samples.jsonl"],
+                lambda r=r, rd=rd: self._samples(r, rd),
+                seed_key="samples",
+            )
+            self._phase(
+                f"round_{r:03d}/metrics",
+                r,
+                [rd / "metrics.json"],
+                lambda r=r, rd=rd: self._metrics(r, rd),
+                seed_key="metrics",
+            )
+
+    def _phase(self, name, round_index, outputs, work, trains=False, seed_key=None) -> None:
+        if self.folder.is_done(name, outputs):
+            self._say(f"[pvg] {name}: done, skipped")
+            return
+        self._say(f"[pvg] {name}: running")
+        if self.state.is_main_process:
+            self.folder.clear(outputs)
+        self.state.wait_for_everyone()
+        set_seed(phase_seed(self.cfg.seed, round_index, seed_key or name))
+        if trains or self.state.is_main_process:
+            work()
+        self.state.wait_for_everyone()
+        if self.state.is_main_process:
+            self.folder.mark_done(name, outputs)
+        self.state.wait_for_everyone()
+
+    def _say(self, message: str) -> None:
+        if self.state.is_main_process:
+            print(message, flush=True)
+
+    # --- init ---------------------------------------------------------------------------------
+    def _init_prover(self) -> None:
+        pcfg = self.cfg.prover
+        if pcfg.model is None:
+            tokenizer = build_tiny_tokenizer()
+            model = build_tiny_causal_lm(tokenizer)
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(pcfg.model)
+            tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
+            model = AutoModelForCausalLM.from_pretrained(pcfg.model)
+        out = self.init / "prover"
+        if pcfg.sft_steps:
+            problems = self.splits["prover"] + self.splits["verifier"]
+            log = warm_start(
+                model,
+                tokenizer,
+                problems,
+                out,
+                steps=pcfg.sft_steps,
+                learning_rate=pcfg.sft_learning_rate,
+                batch_size=pcfg.sft_batch_size,
+                seed=self.cfg.seed,
+                report_to=self.cfg.report_to,
+            )
+            if self.state.is_main_process:
+                atomic_write_text(out / "train_log.json", json.dumps(log, indent=1))
+        elif self.state.is_main_process:
+            model.save_pretrained(out)
+            tokenizer.save_pretrained(out)
+
+    def _init_verifier(self) -> None:
+        out = self.init / "verifier"
+        if self.cfg.verifier_model is None:
+            tokenizer = AutoTokenizer.from_pretrained(self.init / "prover")  # the shared tiny tokenizer
+            model = build_tiny_classifier(tokenizer)
+        else:
+            model, tokenizer = load_classifier(self.cfg.verifier_model)
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+
+    def _load_prover(self, path: Path):
+        model = AutoModelForCausalLM.from_pretrained(path).to(self.state.device)
+        return model, AutoTokenizer.from_pretrained(path)
+
+    def _sample(self, model_dir: Path, round_index: int, split: str, n_problems: int, n: int, score_fn=None):
+        model, tokenizer = self._load_prover(model_dir)
+        s, p = self.cfg.sampling, self.cfg.prover
+        return sample_and_label(
+            model,
+            tokenizer,
+            self.splits[split][:n_problems],
+            round_index=round_index,
+            split=split,
+            n=n,
+            max_new_tokens=p.max_completion_length,
+            temperature=p.temperature,
+            batch_size=s.batch_size,
+            seed=phase_seed(self.cfg.seed, round_index, "samples"),
+            score_fn=score_fn,
+        )
+
+    def _init_samples(self) -> None:
+        s = self.cfg.sampling
+        pool = self._sample(
+            self.init / "prover", INITIAL_ROUND, "verifier", s.problems_per_round, s.samples_per_role
+        )
+        write_jsonl(self.init / "samples.jsonl", pool)
+        fresh = self._sample(self.init / "prover", INITIAL_ROUND, "test", s.eval_problems, 1)
+        write_jsonl(self.init / "eval_samples.jsonl", fresh)
+        atomic_write_text(
+            self.init / "metrics.json", json.dumps(round_metrics(fresh), indent=2, sort_keys=True)
+        )
+
+    # --- rounds -------------------------------------------------------------------------------
+    def _pool(self, round_index: int) -> list[Sample]:
+        files = [self.init / "samples.jsonl"]
+        files += [self.folder.root / f"round_{r:03d}" / "samples.jsonl" for r in range(round_index)]
+        fields = ("problem_id", "round", "role", "question", "completion", "correct", "split")
+        return [Sample(*(row[f] for f in fields)) for path in files for row in read_jsonl(path)]
+
+    def _verifier(self, r: int, rd: Path) -> None:
+        pairs, counts = build_mixture(self._pool(r), r, self.cfg.mixture)
+        model, tokenizer, log = train_verifier(
+            self.init / "verifier",
+            pairs,
+            self.cfg.verifier,
+            rd / "_verifier_work",
+            report_to=self.cfg.report_to,
+        )
+        if self.state.is_main_process:
+            info = verifier_info(self.cfg.verifier, counts, {"train_loss": log["train_loss"]})
+            save_verifier(rd / "verifier", model, tokenizer, info)
+
+    def _scorer(self, rd: Path) -> VerifierScorer:
+        model, tokenizer, _ = load_verifier(rd / "verifier")
+        return VerifierScorer(model.to(self.state.device), tokenizer, max_length=self.cfg.verifier.max_length)
+
+    def _prover(self, r: int, rd: Path) -> None:
+        from selfplay.prover import train_prover  # TRL's RL trainers import slowly; only here
+
+        log = train_prover(
+            self.init / "prover",
+            self.splits["prover"],
+            self._scorer(rd).score,
+            self.cfg.prover,
+            rd / "prover",
+            seed=phase_seed(self.cfg.seed, r, "prover"),
+            report_to=self.cfg.report_to,
+        )
+        if self.state.is_main_process:
+            atomic_write_text(rd / "prover" / "train_log.json", json.dumps(log, indent=1))
+
+    def _samples(self, r: int, rd: Path) -> None:
+        s = self.cfg.sampling
+        scorer = self._scorer(rd)
+        write_jsonl(
+            rd / "samples.jsonl",
+            self._sample(
+                rd / "prover", r, "verifier", s.problems_per_round, s.samples_per_role, scorer.score
+            ),
+        )
+
+    def _metrics(self, r: int, rd: Path) -> None:
+        fresh = self._sample(
+            rd / "prover", r, "test", self.cfg.sampling.eval_problems, 1, self._scorer(rd).score
+        )
+        write_jsonl(rd / "eval_samples.jsonl", fresh)
+        prover_log = json.loads((rd / "prover" / "train_log.json").read_text())
+        info = json.loads((rd / "verifier" / "verifier.json").read_text())
+        metrics = round_metrics(fresh) | {
+            "round": r,
+            "prover_steps": prover_log["steps"],
+            "prover_stopped_early_at": prover_log["stopped_at"],
+            "verifier_train_loss": info["metrics"]["train_loss"],
+            "verifier_data_counts": info["data_counts"],
+            "warm_start_helpful_accuracy": json.loads((self.init / "metrics.json").read_text())[
+                "helpful_accuracy"
+            ],
+        }
+        atomic_write_text(rd / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
+
+
+def seeds_of(cfg: RunConfig) -> dict:
+    """Every seed the run uses, for config.yaml."""
+    phases = {
+        name: phase_seed(cfg.seed, -1, name) for name in ("init/prover", "init/verifier", "init/samples")
+    }
+    for r in range(cfg.rounds):
+        for key in ("verifier", "prover", "samples", "metrics"):
+            phases[f"round_{r:03d}/{key}"] = phase_seed(cfg.seed, r, key)
+    return {
+        "seed": cfg.seed,
+        "mixture_seed": cfg.mixture.seed,
+        "verifier_seed": cfg.verifier.seed,
+        "phases": phases,
+    }
+
+
+def resolved(cfg: RunConfig) -> dict:
+    return asdict(cfg)
