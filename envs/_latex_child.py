@@ -1,14 +1,14 @@
-"""The child side of :mod:`envs.latex_sandbox`; imported by the forkserver, never by callers."""
+"""The child side of :mod:`envs.latex_sandbox`: ``python -m envs._latex_child MEMORY_BYTES``.
+
+Reads ``[gold, pred]`` JSON lines on stdin, writes one outcome line each on stdout.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import resource
-from multiprocessing.connection import Connection
-
-from math_verify import LatexExtractionConfig, parse, verify
-
-_LATEX_ONLY = [LatexExtractionConfig()]
+import sys
 
 
 def _as_latex(answer: str) -> str:
@@ -21,26 +21,32 @@ def _as_latex(answer: str) -> str:
 
 def compare(gold: str, pred: str) -> str:
     """``equal``, ``different`` or ``unparsed``; math-verify's own timeouts off (the parent kills)."""
-    gold_parsed = parse(_as_latex(gold), extraction_config=_LATEX_ONLY, parsing_timeout=None)
-    pred_parsed = parse(_as_latex(pred), extraction_config=_LATEX_ONLY, parsing_timeout=None)
+    from math_verify import LatexExtractionConfig, parse, verify
+
+    latex_only = [LatexExtractionConfig()]
+    gold_parsed = parse(_as_latex(gold), extraction_config=latex_only, parsing_timeout=None)
+    pred_parsed = parse(_as_latex(pred), extraction_config=latex_only, parsing_timeout=None)
     if not gold_parsed or not pred_parsed:
         return "unparsed"
     return "equal" if verify(gold_parsed, pred_parsed, timeout_seconds=None) else "different"
 
 
-def serve(conn: Connection, memory_bytes: int) -> None:
-    """Answer ``(gold, pred)`` requests until the pipe closes, under an address-space limit."""
+def serve(memory_bytes: int) -> None:
+    """Answer requests until stdin closes, under an address-space limit."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     # math-verify warns on every call that its own timeouts are off; the parent enforces them.
     logging.getLogger("math_verify").setLevel(logging.ERROR)
-    conn.send("ready")
-    while True:
+    import math_verify  # noqa: F401 - import before "ready" so a request's time is only its own
+
+    print("ready", flush=True)
+    for line in sys.stdin:
         try:
-            gold, pred = conn.recv()
-        except EOFError:
-            return
-        try:
-            outcome = compare(gold, pred)
-        except Exception:
+            gold, pred = json.loads(line)
+            outcome = compare(str(gold), str(pred))
+        except Exception:  # any failure on hostile input is "no answer", not a crash
             outcome = "unparsed"
-        conn.send(outcome)
+        print(outcome, flush=True)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 2 << 30)

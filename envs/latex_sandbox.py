@@ -2,10 +2,11 @@
 
 math-verify parses LaTeX (``\\sqrt{2}``, ``\\pi``, tuples, intervals) with sympy, which can hang or
 eat memory on adversarial input, and its own timeouts use ``signal.alarm``, which only works on
-the main thread. So every comparison runs in a child process with an address-space limit; the
-parent waits at most ``timeout_s`` seconds on a pipe and kills the child when it does not answer.
-That works from any thread. Children fork from a ``forkserver`` that has math-verify preloaded,
-so a replacement after a kill starts in milliseconds.
+the main thread. So every comparison runs in a child process (``python -m envs._latex_child``)
+with an address-space limit; the parent sends one JSON line, waits at most ``timeout_s`` seconds
+for the answer line, and kills the child when it does not come. That works from any thread, and
+unlike ``multiprocessing`` it never re-imports the caller's ``__main__``. After a kill a
+replacement starts at once, so its start-up overlaps the caller's next work.
 
 Only ``LatexExtractionConfig`` is used: math-verify's plain-expression path calls sympy's
 ``parse_expr``, which executes code.
@@ -13,97 +14,111 @@ Only ``LatexExtractionConfig`` is used: math-verify's plain-expression path call
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
+import json
+import os
+import select
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Literal
 
 Outcome = Literal["equal", "different", "unparsed", "timeout"]
-
-_CHILD_MODULE = "envs._latex_child"
+START_TIMEOUT_S = 60.0
 
 
 class LatexSandbox:
     """Answers "are these two LaTeX answers equal?" within a wall-clock bound.
 
-    Thread-safe (one request at a time). ``close()`` ends the child; it also ends with the parent.
+    Thread-safe (one request at a time). ``close()`` ends the child.
     """
 
-    def __init__(self, timeout_s: float = 1.0, memory_bytes: int = 2 << 30) -> None:
+    def __init__(self, timeout_s: float = 0.8, memory_bytes: int = 2 << 30) -> None:
         self.timeout_s = timeout_s
         self.memory_bytes = memory_bytes
         self._lock = threading.Lock()
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._conn: multiprocessing.connection.Connection | None = None
+        self._child: subprocess.Popen | None = None
+        self._ready = False
 
     def compare(self, gold: str, pred: str) -> Outcome:
         """``equal`` / ``different`` / ``unparsed`` (either side has no answer) / ``timeout``."""
         with self._lock:
-            conn = self._ensure_child()
+            child = self._ensure_ready()
             try:
-                conn.send((gold, pred))
-                if conn.poll(self.timeout_s):
-                    return conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
-                pass  # the child died (e.g. hit its memory limit): treat as a timeout
-            self._kill_child()
+                child.stdin.write(json.dumps([gold, pred]) + "\n")
+                child.stdin.flush()
+                reply = self._read_line(child, self.timeout_s)
+            except (OSError, ValueError):
+                reply = None  # the child died (e.g. hit its memory limit): same as a timeout
+            if reply in ("equal", "different", "unparsed"):
+                return reply
+            self._restart()
             return "timeout"
 
     def close(self) -> None:
         with self._lock:
-            self._kill_child()
+            self._kill()
 
-    def _ensure_child(self) -> multiprocessing.connection.Connection:
-        if self._process is not None and self._process.is_alive() and self._conn is not None:
-            return self._conn
-        self._kill_child()
-        ctx = _forkserver_context()
-        parent_conn, child_conn = ctx.Pipe()
-        from envs import _latex_child
+    def __del__(self) -> None:
+        self._kill()
 
-        process = ctx.Process(
-            target=_latex_child.serve,
-            args=(child_conn, self.memory_bytes),
-            daemon=True,
-            name="pvg-latex-sandbox",
+    def _ensure_ready(self) -> subprocess.Popen:
+        if self._child is None or self._child.poll() is not None:
+            self._restart()
+        if not self._ready:
+            if self._read_line(self._child, START_TIMEOUT_S) != "ready":
+                self._kill()
+                raise RuntimeError(f"the math-verify sandbox did not start within {START_TIMEOUT_S:.0f} s")
+            self._ready = True
+        return self._child
+
+    def _restart(self) -> None:
+        self._kill()
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "envs._latex_child", str(self.memory_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=_child_env(),
         )
-        process.start()
-        child_conn.close()
-        # Readiness is awaited outside any check's time bound: starting is not checking.
-        if not parent_conn.poll(60) or parent_conn.recv() != "ready":
-            process.kill()
-            raise RuntimeError("the math-verify sandbox process did not start within 60 s")
-        self._process, self._conn = process, parent_conn
-        return parent_conn
+        self._ready = False
 
-    def _kill_child(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.join(timeout=5)
-        if self._conn is not None:
-            self._conn.close()
-        self._process, self._conn = None, None
+    @staticmethod
+    def _read_line(child: subprocess.Popen, timeout_s: float) -> str | None:
+        readable, _, _ = select.select([child.stdout], [], [], timeout_s)
+        if not readable:
+            return None
+        line = child.stdout.readline()  # the child writes whole lines and flushes each
+        return line.strip() or None
+
+    def _kill(self) -> None:
+        child, self._child, self._ready = getattr(self, "_child", None), None, False
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait(timeout=5)
+        if child is not None:
+            for stream in (child.stdin, child.stdout):
+                stream.close()
 
 
-_CONTEXT_LOCK = threading.Lock()
-
-
-def _forkserver_context() -> multiprocessing.context.BaseContext:
-    with _CONTEXT_LOCK:
-        ctx = multiprocessing.get_context("forkserver")
-        # Takes effect only if this process has not started its forkserver yet; otherwise each
-        # child imports math-verify itself (about a second), which is slower but still correct.
-        ctx.set_forkserver_preload([_CHILD_MODULE])
-        return ctx
+def _child_env() -> dict[str, str]:
+    """The caller's environment, with this package importable even when it is not installed."""
+    root = str(Path(__file__).resolve().parents[1])
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 _shared: LatexSandbox | None = None
+_shared_lock = threading.Lock()
 
 
 def shared_sandbox() -> LatexSandbox:
     """The process-wide sandbox used by :func:`envs.checker.check_completion`."""
     global _shared
-    with _CONTEXT_LOCK:
+    with _shared_lock:
         if _shared is None:
             _shared = LatexSandbox()
         return _shared

@@ -1,3 +1,5 @@
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -93,3 +95,16 @@ def test_timeout_is_a_verdict_not_an_exception():
     finally:
         sandbox.close()
     assert (result.correct, result.reason) == (False, TIMEOUT)
+
+
+def test_a_script_without_a_main_guard_can_check_latex(tmp_path):
+    # The sandbox must not re-import the caller's __main__ (multiprocessing's spawn/forkserver do).
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from envs.checker import check_completion\n"
+        "print('RUN')\n"
+        "print(check_completion('\\\\boxed{\\\\sqrt{2}}', '\\\\sqrt{2}').reason)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["RUN", "correct"]
