@@ -31,9 +31,9 @@ class ProblemsConfig:
     source: str = "generated"  # "generated", a GSM8K Hub id ("openai/gsm8k"), or a jsonl path
     n_problems: int = 1600  # problems generated (split afterwards); ignored for datasets
     families: list[str] = field(default_factory=lambda: ["arithmetic"])
-    min_steps: int = 2  # operations per arithmetic problem
-    max_steps: int = 3
-    max_value: int = 20  # largest starting quantity
+    min_steps: int = 1  # operations per arithmetic problem
+    max_steps: int = 2
+    max_value: int = 10  # largest starting quantity
     split_fractions: list[float] = field(default_factory=lambda: [0.45, 0.45, 0.10])  # prover/verifier/test
 
 
@@ -48,10 +48,10 @@ class ProverConfig:
     per_device_train_batch_size: int = 32  # completions per device per step
     num_generations: int = 8  # completions per prompt: one SRC group
     max_completion_length: int = 64  # tokens per completion
-    temperature: float = 1.0
+    temperature: float = 0.7  # sampling temperature, RL and pool sampling alike
     lora_r: int = 0  # LoRA rank, 0 = full fine-tuning
     stop_window: int = 5  # optimizer steps averaged by the score-parity stop rule
-    sft_steps: int = 400  # supervised warm start on reference solutions (0 = none)
+    sft_steps: int = 800  # supervised warm start on reference solutions, optimizer steps (0 = none)
     sft_learning_rate: float = 3e-3
     sft_batch_size: int = 32  # sequences per device per step
 

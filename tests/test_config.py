@@ -1,0 +1,66 @@
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from selfplay.config import ConfigError, load_config
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def test_tiny_cpu_yaml_is_the_embedded_default():
+    from_file, _ = load_config(["--config", str(CONFIGS / "tiny_cpu.yaml")])
+    assert asdict(from_file) == asdict(load_config([])[0])
+
+
+def test_cli_overrides_win_over_the_file_and_switches_are_returned():
+    config, switches = load_config(
+        [
+            "--config",
+            str(CONFIGS / "tiny_cpu.yaml"),
+            "--prover.learning_rate",
+            "1e-4",
+            "--rounds",
+            "5",
+            "--problems.families",
+            "arithmetic,percent",
+            "--verifier_model",
+            "none",
+            "--overwrite_config",
+        ]
+    )
+    assert (config.prover.learning_rate, config.rounds, config.problems.families) == (
+        1e-4,
+        5,
+        ["arithmetic", "percent"],
+    )
+    assert config.verifier_model is None and switches == ["--overwrite_config"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--prover.lr", "1"], "unknown config key 'prover.lr'"),
+        (["--rounds", "two"], "rounds: 'two' is not a valid int"),
+        (["--rounds", "1.5"], "rounds: '1.5' is not a valid int"),
+        (["--rounds", "0"], "rounds must be >= 1"),
+        (["--prover.algorithm", "ppo"], "no PPOTrainer"),
+        (["--prover.algorithm", "a2c"], "prover.algorithm must be one of"),
+        (["--prover.num_generations", "5"], "multiple of prover.num_generations"),
+        (["--verifier.objective", "hinge"], "verifier: verifier.objective"),
+        (["--mixture.round_weighting", "linear"], "mixture: mixture.round_weighting"),
+        (["--config", "nope.yaml"], "--config nope.yaml: no such file"),
+        (["stray"], "unexpected argument 'stray'"),
+    ],
+)
+def test_bad_input_names_the_key(argv, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(argv)
+
+
+def test_bad_yaml_key_names_the_section(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("prover:\n  learning_rat: 0.1\n")
+    with pytest.raises(ConfigError, match=r"unknown config key 'prover\.learning_rat'"):
+        load_config(["--config", str(path)])
