@@ -64,3 +64,19 @@ def test_bad_yaml_key_names_the_section(tmp_path):
     path.write_text("prover:\n  learning_rat: 0.1\n")
     with pytest.raises(ConfigError, match=r"unknown config key 'prover\.learning_rat'"):
         load_config(["--config", str(path)])
+
+
+def test_shipped_recipes_and_accelerate_configs_parse():
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    gsm8k, _ = load_config(["--config", str(CONFIGS / "gsm8k_qwen.yaml")])
+    assert gsm8k.prover.model == "Qwen/Qwen2.5-0.5B-Instruct" and gsm8k.problems.source == "openai/gsm8k"
+    stages = {
+        name: load_config_from_file(str(CONFIGS / "accelerate" / f"{name}.yaml"))
+        for name in ("single", "ddp", "zero2", "zero3")
+    }
+    assert (
+        stages["zero2"].deepspeed_config["zero_stage"] == 2
+        and stages["zero3"].deepspeed_config["zero_stage"] == 3
+    )
+    assert str(stages["ddp"].distributed_type).endswith("MULTI_GPU")
