@@ -99,11 +99,16 @@ def test_console_script_runs(files):
     assert "accuracy 0.5000" in done.stdout and out.exists()
 
 
-def test_train_says_not_implemented_yet():
+def test_train_refuses_an_unknown_key():
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve().parents[1] / "selfplay" / "train.py")],
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parents[1] / "selfplay" / "train.py"),
+            "--prover.lr",
+            "1",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert done.returncode == 1 and "not implemented yet" in done.stderr
+    assert done.returncode == 2 and "unknown config key" in done.stderr
