@@ -101,5 +101,6 @@ def train_prover(
     return {
         "steps": trainer.state.global_step,
         "stopped_at": stop.stopped_at,
+        "num_processes": trainer.accelerator.num_processes,
         "history": trainer.state.log_history,
     }

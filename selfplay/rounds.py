@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import torch
 from accelerate import PartialState
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
@@ -62,7 +63,9 @@ class Game:
     """Plays ``cfg.rounds`` rounds into ``folder``; every phase is skipped if already finished."""
 
     def __init__(self, cfg: RunConfig, folder: RunFolder) -> None:
-        self.cfg, self.folder, self.state = cfg, folder, PartialState()
+        # cpu=True on CPU machines: without it accelerate does not see torchrun's processes as
+        # MULTI_CPU, and every rank would act as the main one outside the trainers.
+        self.cfg, self.folder, self.state = cfg, folder, PartialState(cpu=not torch.cuda.is_available())
         self.splits = load_problems(cfg)
         self.init = folder.root / "init"
 
@@ -216,6 +219,7 @@ class Game:
         )
         if self.state.is_main_process:
             info = verifier_info(self.cfg.verifier, counts, {"train_loss": log["train_loss"]})
+            info["num_processes"] = self.state.num_processes
             save_verifier(rd / "verifier", model, tokenizer, info)
 
     def _scorer(self, rd: Path) -> VerifierScorer:

@@ -154,3 +154,41 @@ def test_sigkill_in_round_one_then_resume_gives_the_same_metrics(run, tmp_path):
     _finish(_train(resumed))
     for name in ("init/metrics.json", "round_000/metrics.json", "round_001/metrics.json"):
         assert json.loads((resumed / name).read_text()) == json.loads((run / name).read_text()), name
+
+
+def test_two_process_torchrun_completes_a_round_with_whole_groups(run, tmp_path):
+    # `accelerate launch --cpu --num_processes 2` silently runs one process on this machine; torchrun
+    # really starts two. The reward adapter raises if any SRC group arrives split, so finishing the
+    # round shows every group stayed whole on its process.
+    folder = tmp_path / "ddp"
+    shutil.copytree(run / "init", folder / "init")
+    shutil.copy(run / "config.yaml", folder / "config.yaml")
+    (folder / "state.json").write_text(
+        json.dumps({"completed": ["init/prover", "init/verifier", "init/samples"]})
+    )
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            "2",
+            str(TRAIN),
+            "--output_dir",
+            str(folder),
+            *SHORT,
+            "--rounds",
+            "1",
+            "--overwrite_config",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    prover_log = json.loads((folder / "round_000" / "prover" / "train_log.json").read_text())
+    verifier_info = json.loads((folder / "round_000" / "verifier" / "verifier.json").read_text())
+    assert prover_log["num_processes"] == 2 and verifier_info["num_processes"] == 2
+    assert (folder / "round_000" / "metrics.json").is_file()
