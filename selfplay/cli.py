@@ -14,10 +14,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="grade completions against gold answers (sympy-checked)")
     check_cli.add_arguments(check)
     check.set_defaults(handler=check_cli.run)
-    train = commands.add_parser(
-        "train", help="play the game (same as `accelerate launch selfplay/train.py`)", add_help=False
-    )
-    train.set_defaults(handler=None)
+    # Listed for --help; main() hands `pvg train ...` to selfplay.train before argparse sees it.
+    commands.add_parser("train", help="play the game (same as `accelerate launch selfplay/train.py`)")
     return parser
 
 

@@ -42,6 +42,7 @@ class ProverConfig:
     model: str | None = None  # Hub name or folder of a causal LM; None = the embedded tiny model
     algorithm: str = "grpo"  # grpo | rloo (TRL has no PPOTrainer since 1.13)
     reward: str = "src"  # src | cgc | goodhart | correctness
+    sneaky_fraction: float = 0.5  # share of RL prompts in the sneaky role (0 = helpful-only baseline)
     beta: float = 0.04  # KL penalty toward the initial policy
     learning_rate: float = 5e-4
     max_steps: int = 30  # optimizer steps per round (the budget; the stop rule may end earlier)
@@ -87,6 +88,8 @@ class RunConfig:
             )
         if self.prover.algorithm not in ALGORITHMS:
             raise ConfigError(f"prover.algorithm must be one of grpo, rloo; got {self.prover.algorithm!r}")
+        if not 0.0 <= self.prover.sneaky_fraction <= 1.0:
+            raise ConfigError(f"prover.sneaky_fraction must be in [0, 1], got {self.prover.sneaky_fraction}")
         if self.prover.per_device_train_batch_size % self.prover.num_generations:
             raise ConfigError(
                 f"prover.per_device_train_batch_size ({self.prover.per_device_train_batch_size}) must be a "
@@ -199,7 +202,3 @@ def load_config(argv: list[str]) -> tuple[RunConfig, list[str]]:
     config.mixture = _rebuild(config.mixture, "mixture")
     config.validate()
     return config, switches
-
-
-def config_to_dict(config: RunConfig) -> dict:
-    return dataclasses.asdict(config)

@@ -26,17 +26,17 @@ def prover_prompt(question: str, role: str) -> str:
     return PROMPTS[role].format(question=question.strip())
 
 
-def assign_role(problem_id: str, seed: int) -> str:
-    """``helpful`` or ``sneaky`` with probability 1/2 each, fixed by (problem id, seed)."""
+def assign_role(problem_id: str, seed: int, sneaky_fraction: float = 0.5) -> str:
+    """``sneaky`` with probability ``sneaky_fraction`` (else ``helpful``), fixed by (problem id, seed)."""
     digest = hashlib.sha256(f"{seed}\0{problem_id}".encode()).digest()
-    return ROLES[digest[0] & 1]
+    return "sneaky" if int.from_bytes(digest[:8], "big") / 2**64 < sneaky_fraction else "helpful"
 
 
-def rl_rows(problems: Sequence[Problem], seed: int) -> list[dict]:
-    """One RL prompt per problem with its role drawn 50/50, plus the columns the reward needs."""
+def rl_rows(problems: Sequence[Problem], seed: int, sneaky_fraction: float = 0.5) -> list[dict]:
+    """One RL prompt per problem with its role drawn (50/50 by default), plus the reward's columns."""
     rows = []
     for problem in problems:
-        role = assign_role(problem.id, seed)
+        role = assign_role(problem.id, seed, sneaky_fraction)
         rows.append(
             {
                 "prompt": prover_prompt(problem.question, role),

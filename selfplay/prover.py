@@ -87,7 +87,7 @@ def train_prover(
         model=str(init_dir),
         reward_funcs=[reward],
         args=args,
-        train_dataset=Dataset.from_list(rl_rows(problems, seed)),
+        train_dataset=Dataset.from_list(rl_rows(problems, seed, cfg.sneaky_fraction)),
         peft_config=peft_config,
         callbacks=[stop],
     )

@@ -10,6 +10,7 @@ Phases that do not train run on the main process only; trainers run on every pro
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -31,6 +32,13 @@ from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tin
 from selfplay.verifier import load_classifier, load_verifier, save_verifier, train_verifier, verifier_info
 from selfplay.verifier_data import INITIAL_ROUND, Sample, build_mixture
 
+# (phase, its output under round_XXX/, whether every process runs it), in order.
+ROUND_PHASES = (
+    ("verifier", "verifier", True),
+    ("prover", "prover", True),
+    ("samples", "samples.jsonl", False),
+    ("metrics", "metrics.json", False),
+)
 PHASE_SEEDS = {
     "init/prover": 1,
     "init/verifier": 2,
@@ -77,36 +85,9 @@ class Game:
         )
         for r in range(self.cfg.rounds):
             rd = self.folder.root / f"round_{r:03d}"
-            self._phase(
-                f"round_{r:03d}/verifier",
-                r,
-                [rd / "verifier"],
-                lambda r=r, rd=rd: self._verifier(r, rd),
-                trains=True,
-                seed_key="verifier",
-            )
-            self._phase(
-                f"round_{r:03d}/prover",
-                r,
-                [rd / "prover"],
-                lambda r=r, rd=rd: self._prover(r, rd),
-                trains=True,
-                seed_key="prover",
-            )
-            self._phase(
-                f"round_{r:03d}/samples",
-                r,
-                [rd / "samples.jsonl"],
-                lambda r=r, rd=rd: self._samples(r, rd),
-                seed_key="samples",
-            )
-            self._phase(
-                f"round_{r:03d}/metrics",
-                r,
-                [rd / "metrics.json"],
-                lambda r=r, rd=rd: self._metrics(r, rd),
-                seed_key="metrics",
-            )
+            for key, output, trains in ROUND_PHASES:
+                work = functools.partial(getattr(self, f"_{key}"), r, rd)
+                self._phase(f"round_{r:03d}/{key}", r, [rd / output], work, trains=trains, seed_key=key)
 
     def _phase(self, name, round_index, outputs, work, trains=False, seed_key=None) -> None:
         if self.folder.is_done(name, outputs):
