@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
 from datasets import Dataset
 from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer, RLOOConfig, RLOOTrainer
@@ -15,6 +14,7 @@ from envs.problems import Problem
 from rewards.trl_adapter import PVGReward
 from selfplay.config import ProverConfig
 from selfplay.prompts import rl_rows
+from selfplay.trainer_utils import device_kwargs, trained_model
 
 
 def parity_reached(history: Sequence[tuple[float | None, float | None]], window: int) -> bool:
@@ -73,8 +73,7 @@ def train_prover(
         save_strategy="no",
         report_to=report_to,
         seed=seed,
-        use_cpu=not torch.cuda.is_available(),
-        bf16=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+        **device_kwargs(),
         **extra,
     )
     peft_config = None
@@ -92,7 +91,7 @@ def train_prover(
         callbacks=[stop],
     )
     trainer.train()
-    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    model = trained_model(trainer)
     if cfg.lora_r:
         model = model.merge_and_unload()
     if trainer.accelerator.is_main_process:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
 from datasets import Dataset
 from trl import SFTConfig, SFTTrainer
 
 from envs.problems import Problem
 from selfplay.prompts import prover_prompt
+from selfplay.trainer_utils import device_kwargs, trained_model
 
 
 def warm_start(
@@ -49,14 +49,13 @@ def warm_start(
         report_to=report_to,
         seed=seed,
         max_length=512,
-        use_cpu=not torch.cuda.is_available(),
-        bf16=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+        **device_kwargs(),
     )
     trainer = SFTTrainer(
         model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer
     )
     result = trainer.train()
-    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    model = trained_model(trainer)
     if trainer.accelerator.is_main_process:
         model.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)

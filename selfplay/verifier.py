@@ -17,6 +17,7 @@ from datasets import Dataset
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 from trl import RewardConfig, RewardTrainer
 
+from selfplay.trainer_utils import device_kwargs, trained_model
 from selfplay.verifier_data import Pair
 
 VERIFIER_TEMPLATE = "Problem: {question}\nSolution: {solution}"
@@ -174,8 +175,7 @@ def train_verifier(
         report_to=report_to,
         seed=config.seed,
         data_seed=config.seed,
-        use_cpu=not torch.cuda.is_available(),
-        bf16=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),  # fp32 on CPU: bf16 is slow there
+        **device_kwargs(),
     )
     trainer = VerifierTrainer(
         model=model,
@@ -187,8 +187,7 @@ def train_verifier(
         lam=config.lam,
     )
     result = trainer.train()
-    # accelerate leaves an autocast wrapper on forward(); scoring must run the plain model.
-    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    model = trained_model(trainer)
     if config.lora_r:
         model = model.merge_and_unload()  # a plain model folder, loadable without peft
     log = {
