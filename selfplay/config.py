@@ -62,6 +62,7 @@ class SamplingConfig:
     problems_per_round: int = 160  # verifier-split problems sampled after each prover phase
     samples_per_role: int = 2  # completions per (problem, role) added to the verifier pool
     eval_problems: int = 100  # test-split problems for each round's metrics
+    eval_samples_per_role: int = 4  # completions per (test problem, role): more samples, less noise
     batch_size: int = 64  # prompts per generate() call
 
 

@@ -176,7 +176,9 @@ class Game:
             self.init / "prover", INITIAL_ROUND, "verifier", s.problems_per_round, s.samples_per_role
         )
         write_jsonl(self.init / "samples.jsonl", pool)
-        fresh = self._sample(self.init / "prover", INITIAL_ROUND, "test", s.eval_problems, 1)
+        fresh = self._sample(
+            self.init / "prover", INITIAL_ROUND, "test", s.eval_problems, s.eval_samples_per_role
+        )
         write_jsonl(self.init / "eval_samples.jsonl", fresh)
         atomic_write_text(
             self.init / "metrics.json", json.dumps(round_metrics(fresh), indent=2, sort_keys=True)
@@ -234,7 +236,12 @@ class Game:
 
     def _metrics(self, r: int, rd: Path) -> None:
         fresh = self._sample(
-            rd / "prover", r, "test", self.cfg.sampling.eval_problems, 1, self._scorer(rd).score
+            rd / "prover",
+            r,
+            "test",
+            self.cfg.sampling.eval_problems,
+            self.cfg.sampling.eval_samples_per_role,
+            self._scorer(rd).score,
         )
         write_jsonl(rd / "eval_samples.jsonl", fresh)
         prover_log = json.loads((rd / "prover" / "train_log.json").read_text())
