@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MARKERS = ("####", "boxed", "answer:")
 _ANSWER_LINE_RE = re.compile(r"answer\s*:", re.IGNORECASE)
 _ASSIGNMENT_RE = re.compile(r"^[A-Za-z]\s*=\s*")
 _TEXT_UNIT_RE = re.compile(r"\\(?:text|mbox|mathrm)\{[^{}]*\}\s*$")

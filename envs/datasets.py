@@ -10,7 +10,6 @@ separators dropped (``1,080`` -> ``1080``). Any other answer is kept as written 
 from __future__ import annotations
 
 import json
-import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,9 +18,9 @@ from envs import arith
 from envs.answers import gold_answer_text
 from envs.checker import numeric_value
 from envs.problems import Problem
+from envs.steps import ANNOTATION_RE
 
 GSM8K_HUB_ID = "openai/gsm8k"
-_ANNOTATION_RE = re.compile(r"<<[^<>]*>>")
 
 
 class DatasetError(ValueError):
@@ -34,7 +33,7 @@ class MalformedRowWarning(UserWarning):
 
 def strip_annotations(solution: str) -> str:
     """GSM8K solution text without ``<<expr=value>>`` calculator annotations."""
-    return _ANNOTATION_RE.sub("", solution)
+    return ANNOTATION_RE.sub("", solution)
 
 
 def row_to_problem(

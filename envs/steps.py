@@ -21,7 +21,7 @@ from envs.arith import ArithError, Token, evaluate_tokens, tokenize
 
 CORRECT, WRONG, UNCHECKABLE = "correct", "wrong", "uncheckable"
 _ARITH_KINDS = frozenset({"num", "op", "lparen", "rparen", "lbrace", "rbrace", "frac"})
-_ANNOTATION_RE = re.compile(r"<<([^<>]*)>>")
+ANNOTATION_RE = re.compile(r"<<([^<>]*)>>")  # GSM8K calculator annotations
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)]|step \d{1,3}\s*[:.])\s+", re.IGNORECASE)
 
 
@@ -89,7 +89,7 @@ def check_steps(solution: str, deadline: float | None = None) -> tuple[tuple[Ste
 def _line_steps(line_no: int, line: str) -> list[StepVerdict]:
     if "=" not in line:
         return []
-    annotations = _ANNOTATION_RE.findall(line)
+    annotations = ANNOTATION_RE.findall(line)
     if annotations:
         return [step for text in annotations for step in _line_steps_from_tokens(line_no, text)]
     return _line_steps_from_tokens(line_no, _LIST_MARKER_RE.sub("", line, count=1))

@@ -26,7 +26,7 @@ from selfplay.config import RunConfig
 from selfplay.metrics import round_metrics
 from selfplay.run_folder import RunFolder, atomic_write_text, read_jsonl, write_jsonl
 from selfplay.sampling import sample_and_label
-from selfplay.scoring import VerifierScorer
+from selfplay.scoring import VerifierScorer, write_metrics
 from selfplay.sft import warm_start
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
 from selfplay.verifier import load_classifier, load_verifier, save_verifier, train_verifier, verifier_info
@@ -153,8 +153,8 @@ class Game:
         model = AutoModelForCausalLM.from_pretrained(path).to(self.state.device)
         return model, AutoTokenizer.from_pretrained(path)
 
-    def _sample(self, model_dir: Path, round_index: int, split: str, n_problems: int, n: int, score_fn=None):
-        model, tokenizer = self._load_prover(model_dir)
+    def _sample(self, prover, round_index: int, split: str, n_problems: int, n: int, score_fn=None):
+        model, tokenizer = prover
         s, p = self.cfg.sampling, self.cfg.prover
         return sample_and_label(
             model,
@@ -171,18 +171,12 @@ class Game:
         )
 
     def _init_samples(self) -> None:
-        s = self.cfg.sampling
-        pool = self._sample(
-            self.init / "prover", INITIAL_ROUND, "verifier", s.problems_per_round, s.samples_per_role
-        )
+        s, prover = self.cfg.sampling, self._load_prover(self.init / "prover")
+        pool = self._sample(prover, INITIAL_ROUND, "verifier", s.problems_per_round, s.samples_per_role)
         write_jsonl(self.init / "samples.jsonl", pool)
-        fresh = self._sample(
-            self.init / "prover", INITIAL_ROUND, "test", s.eval_problems, s.eval_samples_per_role
-        )
+        fresh = self._sample(prover, INITIAL_ROUND, "test", s.eval_problems, s.eval_samples_per_role)
         write_jsonl(self.init / "eval_samples.jsonl", fresh)
-        atomic_write_text(
-            self.init / "metrics.json", json.dumps(round_metrics(fresh), indent=2, sort_keys=True)
-        )
+        write_metrics(self.init / "metrics.json", round_metrics(fresh))
 
     # --- rounds -------------------------------------------------------------------------------
     def _pool(self, round_index: int) -> list[Sample]:
@@ -230,13 +224,18 @@ class Game:
         write_jsonl(
             rd / "samples.jsonl",
             self._sample(
-                rd / "prover", r, "verifier", s.problems_per_round, s.samples_per_role, scorer.score
+                self._load_prover(rd / "prover"),
+                r,
+                "verifier",
+                s.problems_per_round,
+                s.samples_per_role,
+                scorer.score,
             ),
         )
 
     def _metrics(self, r: int, rd: Path) -> None:
         fresh = self._sample(
-            rd / "prover",
+            self._load_prover(rd / "prover"),
             r,
             "test",
             self.cfg.sampling.eval_problems,
@@ -256,7 +255,7 @@ class Game:
                 "helpful_accuracy"
             ],
         }
-        atomic_write_text(rd / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
+        write_metrics(rd / "metrics.json", metrics)
 
 
 def seeds_of(cfg: RunConfig) -> dict:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from selfplay.run_folder import atomic_write_text
 from selfplay.verifier import format_verifier_input
 
 
@@ -83,8 +84,4 @@ def verifier_metrics(scores: Sequence[float], labels: Sequence[bool]) -> dict:
 
 def write_metrics(path: str | Path, metrics: dict) -> None:
     """Write ``metrics`` as JSON atomically (a temporary file renamed into place)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
+    atomic_write_text(Path(path), json.dumps(metrics, indent=2, sort_keys=True) + "\n")
