@@ -59,6 +59,9 @@ class PVGReward:
         # Per call: mean verifier score of helpful-correct and of sneaky-incorrect samples (None if
         # there were none); the trainer's score-parity stop rule reads it.
         self.parity_history: list[tuple[float | None, float | None]] = []
+        # Per call: share of sneaky samples that are incorrect (None without sneaky samples); the
+        # attack-robustness evaluation reads it.
+        self.sneaky_incorrect_history: list[float | None] = []
 
     def __call__(
         self,
@@ -89,6 +92,7 @@ class PVGReward:
             _mean(scores, [not h and not c for h, c in zip(helpful, correct, strict=True)]),
         )
         self.parity_history.append(parity)
+        self.sneaky_incorrect_history.append(_mean([float(not c) for c in correct], [not h for h in helpful]))
         if log_metric is not None:
             for name, value in zip(
                 ("helpful_correct/verifier_score", "sneaky_incorrect/verifier_score"), parity, strict=True

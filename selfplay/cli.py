@@ -1,11 +1,12 @@
-"""The ``pvg`` command: ``pvg check`` grades completions; ``pvg train`` is the main job."""
+"""The ``pvg`` command: ``check`` grades completions, ``train`` is the main job, ``eval`` / ``report`` /
+``push`` evaluate, report on and publish finished runs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from selfplay import check_cli
+from selfplay import check_cli, eval_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=check_cli.run)
     # Listed for --help; main() hands `pvg train ...` to selfplay.train before argparse sees it.
     commands.add_parser("train", help="play the game (same as `accelerate launch selfplay/train.py`)")
+    for name, help_text in (
+        ("eval", "evaluate every finished round of one or more runs (legibility, robustness)"),
+        ("report", "write a markdown report with plots from evaluated runs"),
+        ("push", "publish each round's prover and verifier to the Hub (--dry-run: no network)"),
+    ):
+        sub = commands.add_parser(name, help=help_text)
+        getattr(eval_cli, f"add_{name}_arguments")(sub)
+        sub.set_defaults(handler=getattr(eval_cli, f"run_{name}"))
     return parser
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from selfplay.hub import PushConfig
 from selfplay.verifier import VerifierConfig
 from selfplay.verifier_data import MixtureConfig
 
@@ -78,6 +79,7 @@ class RunConfig:
     verifier_model: str | None = None  # Hub name or folder of a classifier; None = embedded tiny model
     mixture: MixtureConfig = field(default_factory=lambda: MixtureConfig(n_pairs=120 * 32))
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    push_to_hub: PushConfig = field(default_factory=PushConfig)
 
     def validate(self) -> None:
         """Cross-field checks; raises :class:`ConfigError` naming the field."""
@@ -91,6 +93,12 @@ class RunConfig:
             raise ConfigError(f"prover.algorithm must be one of grpo, rloo; got {self.prover.algorithm!r}")
         if not 0.0 <= self.prover.sneaky_fraction <= 1.0:
             raise ConfigError(f"prover.sneaky_fraction must be in [0, 1], got {self.prover.sneaky_fraction}")
+        for kind in ("prover", "verifier"):
+            if self.push_to_hub.enabled and not getattr(self.push_to_hub, f"{kind}_repo"):
+                raise ConfigError(
+                    f"push_to_hub.enabled is true but push_to_hub.{kind}_repo is not set; give a Hub "
+                    f"repo id (e.g. --push_to_hub.{kind}_repo me/pvg-{kind}) or disable pushing"
+                )
         if self.prover.per_device_train_batch_size % self.prover.num_generations:
             raise ConfigError(
                 f"prover.per_device_train_batch_size ({self.prover.per_device_train_batch_size}) must be a "
@@ -203,3 +211,17 @@ def load_config(argv: list[str]) -> tuple[RunConfig, list[str]]:
     config.mixture = _rebuild(config.mixture, "mixture")
     config.validate()
     return config, switches
+
+
+def load_run_config(run_dir: str | Path) -> RunConfig:
+    """The resolved config saved in a run folder's ``config.yaml``; errors name the folder."""
+    path = Path(run_dir) / "config.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{run_dir}: no config.yaml; is this a run folder made by `pvg train`?")
+    saved = (yaml.safe_load(path.read_text()) or {}).get("config")
+    if not isinstance(saved, dict):
+        raise ConfigError(f"{path}: no 'config' section")
+    config = RunConfig()
+    _apply(config, saved)
+    config.validate()
+    return config

@@ -43,7 +43,7 @@ def _trainer_classes(algorithm: str):
     return (GRPOConfig, GRPOTrainer) if algorithm == "grpo" else (RLOOConfig, RLOOTrainer)
 
 
-def train_prover(
+def build_prover_trainer(
     init_dir: Path,
     problems: Sequence[Problem],
     score_fn,
@@ -52,11 +52,11 @@ def train_prover(
     *,
     seed: int,
     report_to: str = "none",
-) -> dict:
-    """Train from the policy in ``init_dir`` on ``problems`` (roles drawn 50/50) and save to ``out_dir``.
-
-    Returns the log: steps run, where the stop rule fired (or ``None``), and TRL's log history.
-    """
+    callbacks_for=lambda reward: [],
+):
+    """A TRL GRPO/RLOO trainer for the policy in ``init_dir`` on ``problems`` (roles drawn with
+    ``cfg.sneaky_fraction``) and its :class:`PVGReward`; ``callbacks_for(reward)`` adds callbacks
+    that read the reward's per-call history. Returns ``(trainer, reward)``."""
     config_cls, trainer_cls = _trainer_classes(cfg.algorithm)
     reward = PVGReward(cfg.reward, cfg.num_generations, score_fn if cfg.reward != "correctness" else None)
     extra = {"scale_rewards": "none"} if cfg.algorithm == "grpo" else {}  # SRC sets its own scale
@@ -81,14 +81,39 @@ def train_prover(
         from peft import LoraConfig, TaskType
 
         peft_config = LoraConfig(task_type=TaskType.CAUSAL_LM, r=cfg.lora_r, lora_alpha=2 * cfg.lora_r)
-    stop = ScoreParityStop(reward, cfg.stop_window)
     trainer = trainer_cls(
         model=str(init_dir),
         reward_funcs=[reward],
         args=args,
         train_dataset=Dataset.from_list(rl_rows(problems, seed, cfg.sneaky_fraction)),
         peft_config=peft_config,
-        callbacks=[stop],
+        callbacks=callbacks_for(reward),
+    )
+    return trainer, reward
+
+
+def train_prover(
+    init_dir: Path,
+    problems: Sequence[Problem],
+    score_fn,
+    cfg: ProverConfig,
+    out_dir: Path,
+    *,
+    seed: int,
+    report_to: str = "none",
+) -> dict:
+    """Train from the policy in ``init_dir`` on ``problems`` (roles drawn 50/50) and save to ``out_dir``.
+
+    Returns the log: steps run, where the stop rule fired (or ``None``), and TRL's log history.
+    """
+    stops: list[ScoreParityStop] = []
+
+    def parity_stop(reward: PVGReward) -> list[TrainerCallback]:
+        stops.append(ScoreParityStop(reward, cfg.stop_window))
+        return stops
+
+    trainer, _ = build_prover_trainer(
+        init_dir, problems, score_fn, cfg, out_dir, seed=seed, report_to=report_to, callbacks_for=parity_stop
     )
     trainer.train()
     model = trained_model(trainer)
@@ -99,7 +124,7 @@ def train_prover(
         trainer.processing_class.save_pretrained(out_dir)
     return {
         "steps": trainer.state.global_step,
-        "stopped_at": stop.stopped_at,
+        "stopped_at": stops[0].stopped_at,
         "num_processes": trainer.accelerator.num_processes,
         "history": trainer.state.log_history,
     }

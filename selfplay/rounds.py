@@ -47,6 +47,7 @@ PHASE_SEEDS = {
     "prover": 5,
     "samples": 6,
     "metrics": 7,
+    "push": 8,
 }
 
 
@@ -88,6 +89,9 @@ class Game:
             for key, output, trains in ROUND_PHASES:
                 work = functools.partial(getattr(self, f"_{key}"), r, rd)
                 self._phase(f"round_{r:03d}/{key}", r, [rd / output], work, trains=trains, seed_key=key)
+            if self.cfg.push_to_hub.enabled:
+                push = functools.partial(self._push, r, rd)
+                self._phase(f"round_{r:03d}/push", r, [rd / "pushed.json"], push, seed_key="push")
 
     def _phase(self, name, round_index, outputs, work, trains=False, seed_key=None) -> None:
         if self.folder.is_done(name, outputs):
@@ -256,6 +260,14 @@ class Game:
             ],
         }
         write_metrics(rd / "metrics.json", metrics)
+
+    def _push(self, r: int, rd: Path) -> None:
+        from huggingface_hub import get_token
+
+        from selfplay.hub import push_round
+
+        pushed = push_round(self.folder.root, r, get_token())  # checked present before training
+        atomic_write_text(rd / "pushed.json", json.dumps(pushed, indent=1))
 
 
 def seeds_of(cfg: RunConfig) -> dict:

@@ -89,16 +89,22 @@ class RunFolder:
         if not path.is_file() or overwrite:
             return
         saved = (yaml.safe_load(path.read_text()) or {}).get("config", {})
-        # Where the folder is and where logs go do not change what the run computes.
-        changed = sorted(_diff(saved, resolved) - {"output_dir", "report_to"})
+        # Where the folder is, where logs go and where checkpoints are pushed do not change what
+        # the run computes.
+        changed = sorted(
+            key
+            for key in _diff(saved, resolved) - {"output_dir", "report_to"}
+            if not key.startswith("push_to_hub.")
+        )
         if changed:
             raise ValueError(
                 f"{self.root} was made with a different config (changed: {', '.join(changed)}). Use another "
                 "--output_dir, or pass --overwrite_config to continue this run with the new config."
             )
 
-    def write_config(self, resolved: dict, seeds: dict) -> None:
-        document = {"config": resolved, "seeds": seeds, "versions": package_versions()}
+    def write_config(self, resolved: dict, seeds: dict, command: list[str] | None = None) -> None:
+        """``config.yaml``: the resolved config, every seed, package versions and the command."""
+        document = {"config": resolved, "seeds": seeds, "versions": package_versions(), "command": command}
         atomic_write_text(self.root / "config.yaml", yaml.safe_dump(document, sort_keys=False))
 
 

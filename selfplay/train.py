@@ -65,13 +65,19 @@ def main(argv: list[str] | None = None) -> int:
         from selfplay.rounds import Game, resolved, seeds_of  # heavy imports after the cheap checks
 
         folder.check_config(resolved(cfg), overwrite="--overwrite_config" in switches)
+        if cfg.push_to_hub.enabled:
+            from selfplay.hub import require_push_settings
+
+            require_push_settings(cfg.push_to_hub)  # fail now, not after hours of training
     except (ConfigError, ValueError) as err:
         print(f"pvg train: error: {err}", file=sys.stderr)
         return 2
     game = Game(cfg, folder)
     _cpu_threads(game.state.num_processes)
     if game.state.is_main_process:
-        folder.write_config(resolved(cfg), seeds_of(cfg))
+        folder.write_config(
+            resolved(cfg), seeds_of(cfg), ["accelerate", "launch", "selfplay/train.py", *argv]
+        )
     game.play()
     if game.state.is_main_process:
         _summary(folder.root, cfg.rounds)

@@ -38,6 +38,7 @@ def test_src_through_the_adapter_with_per_role_logs():
         }
     )
     assert reward.parity_history == [pytest.approx((0.9, 0.5))]
+    assert reward.sneaky_incorrect_history == [1.0]  # both sneaky samples are incorrect
     assert reward.__name__ == "pvg_src"
 
 

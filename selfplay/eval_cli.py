@@ -1,0 +1,99 @@
+"""``pvg eval``, ``pvg report`` and ``pvg push``: evaluate finished runs, write reports, publish."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from selfplay.config import ConfigError
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    from selfplay.legibility import BEST_OF_N
+
+    parser.add_argument("runs", nargs="+", type=Path, help="run folders; the first is compared with the rest")
+    parser.add_argument("--problems", type=int, default=100, help="test-split problems per round")
+    parser.add_argument("--samples_per_role", type=int, default=8, help="completions per (problem, role)")
+    parser.add_argument(
+        "--best_of", default=",".join(map(str, BEST_OF_N)), help="comma-separated n for balanced best-of-n"
+    )
+    parser.add_argument(
+        "--attack_steps", type=int, default=30, help="attacker budget, optimizer steps (0 = none)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from selfplay.evaluate import EvalConfig, evaluate_runs
+    from selfplay.report import comparison_table
+
+    try:
+        best_of = [int(n) for n in args.best_of.split(",")]
+    except ValueError:
+        return _fail("eval", f"--best_of {args.best_of!r}: expected comma-separated integers such as 1,2,4")
+    for flag in ("problems", "samples_per_role"):
+        if getattr(args, flag) < 1:
+            return _fail("eval", f"--{flag} must be >= 1, got {getattr(args, flag)}")
+    if args.attack_steps < 0 or min(best_of) < 1:
+        return _fail("eval", "--attack_steps must be >= 0 and every --best_of n >= 1")
+    ecfg = EvalConfig(args.problems, args.samples_per_role, best_of, args.attack_steps, args.seed)
+    try:
+        summaries = evaluate_runs(args.runs, ecfg, command=shlex.join(["pvg", "eval", *sys.argv[2:]]))
+    except (ConfigError, ValueError, FileNotFoundError) as err:
+        return _fail("eval", str(err))
+    print(comparison_table(summaries))
+    return 0
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("runs", nargs="+", type=Path, help="evaluated run folders; the first is the subject")
+    parser.add_argument("--out", required=True, type=Path, help="report folder, e.g. docs/legibility/NAME")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from selfplay.report import write_report
+
+    command = shlex.join(["pvg", "report", *map(str, args.runs), "--out", str(args.out)])
+    try:
+        path = write_report(args.runs, args.out, command)
+    except (ConfigError, ValueError, FileNotFoundError) as err:
+        return _fail("report", str(err))
+    print(f"report: {path}")
+    return 0
+
+
+def add_push_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", type=Path, help="a run folder")
+    parser.add_argument("--dry-run", action="store_true", help="write what would be uploaded; no network")
+    parser.add_argument("--out", type=Path, help="dry-run folder (default RUN/push_dry_run)")
+
+
+def run_push(args: argparse.Namespace) -> int:
+    from selfplay.config import load_run_config
+    from selfplay.evaluate import finished_rounds
+    from selfplay.hub import PushError, dry_run, push_round, require_push_settings
+
+    try:
+        cfg = load_run_config(args.run)
+        rounds = finished_rounds(args.run, cfg)
+        if not rounds:
+            raise ValueError(f"{args.run}: no finished round to push")
+        if args.dry_run:
+            plan = dry_run(args.run, rounds, args.out or args.run / "push_dry_run")
+            for item in plan:
+                print(f"would push {item['folder']} -> {item['repo'] or '(repo not set)'}@{item['revision']}")
+            return 0
+        token = require_push_settings(cfg.push_to_hub)
+        for round_index in rounds:
+            for item in push_round(args.run, round_index, token):
+                print(f"pushed {item['kind']} round {round_index} -> {item['repo']}@{item['revision']}")
+    except (ConfigError, PushError, ValueError) as err:
+        return _fail("push", str(err))
+    return 0
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"pvg {command}: error: {message}", file=sys.stderr)
+    return 2

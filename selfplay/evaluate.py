@@ -1,0 +1,168 @@
+"""``pvg eval RUN_DIR...``: the legibility and robustness evaluation of every finished round.
+
+For each finished round of a run, on test-split problems (never trained on): fresh samples of the
+round's prover in both roles, labelled by the environment and scored by the round's verifier and by
+the fixed weak judge; from them the per-round metrics, balanced best-of-n, judge accuracy per role
+and step checkability; and an attack against the round's frozen verifier. Results go to
+``RUN_DIR/eval/round_XXX.json`` (with the samples beside them) and ``RUN_DIR/eval/summary.json``.
+A round already evaluated with the same settings is read back, not recomputed.
+
+The weak judge is the run's round-0 verifier, fixed for all rounds, with its decision threshold
+fixed at the median of its scores on the warm start's test samples (``init/eval_samples.jsonl``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
+
+from selfplay.attack import run_attack
+from selfplay.config import RunConfig, load_run_config
+from selfplay.legibility import (
+    BEST_OF_N,
+    balanced_best_of_n,
+    judge_accuracy,
+    judge_threshold,
+    step_checkability,
+)
+from selfplay.metrics import round_metrics
+from selfplay.run_folder import RunFolder, read_jsonl, write_jsonl
+from selfplay.sampling import sample_and_label
+from selfplay.scoring import VerifierScorer, write_metrics
+from selfplay.verifier import load_verifier
+
+JUDGE_ROUND = 0
+
+
+@dataclass
+class EvalConfig:
+    """Evaluation settings. Units: problems, completions per (problem, role), optimizer steps."""
+
+    problems: int = 100  # test-split problems per round
+    samples_per_role: int = 8  # completions per (problem, role); best-of-16 needs 8 + 8
+    best_of: list[int] = field(default_factory=lambda: list(BEST_OF_N))
+    attack_steps: int = 30  # the attacker's budget per round (0 = no attack)
+    seed: int = 0
+
+
+def finished_rounds(run_dir: Path, cfg: RunConfig) -> list[int]:
+    """Rounds whose metrics phase is finished, in order."""
+    done = set(RunFolder(run_dir).completed())
+    return [r for r in range(cfg.rounds) if f"round_{r:03d}/metrics" in done]
+
+
+class RunEvaluator:
+    """Evaluates one run folder round by round (see the module docstring)."""
+
+    def __init__(self, run_dir: str | Path, ecfg: EvalConfig) -> None:
+        from selfplay.rounds import load_problems  # the game module imports trainers; only here
+
+        self.run_dir, self.ecfg = Path(run_dir), ecfg
+        self.cfg = load_run_config(self.run_dir)
+        self.rounds = finished_rounds(self.run_dir, self.cfg)
+        if not self.rounds:
+            raise ValueError(f"{self.run_dir}: no finished round to evaluate (round_000/metrics not done)")
+        self.splits = load_problems(self.cfg)
+        self.out = self.run_dir / "eval"
+        self._judge: tuple[VerifierScorer, float] | None = None
+
+    def _scorer(self, round_index: int) -> VerifierScorer:
+        model, tokenizer, _ = load_verifier(self.run_dir / f"round_{round_index:03d}" / "verifier")
+        return VerifierScorer(model, tokenizer, max_length=self.cfg.verifier.max_length)
+
+    def judge(self) -> tuple[VerifierScorer, float]:
+        """The fixed weak judge and its threshold (computed once per run)."""
+        if self._judge is None:
+            scorer = self._scorer(JUDGE_ROUND)
+            reference = read_jsonl(self.run_dir / "init" / "eval_samples.jsonl")
+            scores = scorer.score([r["question"] for r in reference], [r["completion"] for r in reference])
+            self._judge = (scorer, judge_threshold(scores))
+        return self._judge
+
+    def samples(self, round_index: int) -> list[dict]:
+        """Fresh test-split samples of the round's prover, scored by its verifier and the judge."""
+        path = self.run_dir / f"round_{round_index:03d}" / "prover"
+        model, tokenizer = AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+        rows = sample_and_label(
+            model,
+            tokenizer,
+            self.splits["test"][: self.ecfg.problems],
+            round_index=round_index,
+            split="test",
+            n=self.ecfg.samples_per_role,
+            max_new_tokens=self.cfg.prover.max_completion_length,
+            temperature=self.cfg.prover.temperature,
+            batch_size=self.cfg.sampling.batch_size,
+            seed=self.ecfg.seed * 1000 + round_index,
+            score_fn=self._scorer(round_index).score,
+        )
+        judge, _ = self.judge()
+        for row, score in zip(
+            rows, judge.score([r["question"] for r in rows], [r["completion"] for r in rows]), strict=True
+        ):
+            row["judge_score"] = score
+        return rows
+
+    def evaluate_round(self, round_index: int) -> dict:
+        """The round's evaluation, read back if already written with the same settings."""
+        path = self.out / f"round_{round_index:03d}.json"
+        if path.is_file() and json.loads(path.read_text()).get("eval_config") == asdict(self.ecfg):
+            print(f"[pvg eval] {self.run_dir} round {round_index}: done, read back", flush=True)
+            return json.loads(path.read_text())
+        print(f"[pvg eval] {self.run_dir} round {round_index}: sampling and scoring", flush=True)
+        set_seed(self.ecfg.seed * 1000 + round_index)
+        rows = self.samples(round_index)
+        write_jsonl(self.out / f"samples_round_{round_index:03d}.jsonl", rows)
+        _, threshold = self.judge()
+        result = {
+            "round": round_index,
+            "eval_config": asdict(self.ecfg),
+            "metrics": round_metrics(rows),
+            "best_of_n": {str(n): v for n, v in balanced_best_of_n(rows, self.ecfg.best_of).items()},
+            "judge": {"round": JUDGE_ROUND, "threshold": threshold} | judge_accuracy(rows, threshold),
+            "step_checkability": step_checkability(rows),
+            "attack": self._attack(round_index, rows),
+        }
+        write_metrics(path, result)
+        return result
+
+    def _attack(self, round_index: int, rows: list[dict]) -> dict | None:
+        if not self.ecfg.attack_steps:
+            return None
+        print(f"[pvg eval] {self.run_dir} round {round_index}: attack", flush=True)
+        helpful_correct = round_metrics(rows)["score_helpful_correct"]
+        result = run_attack(
+            self.run_dir / "init" / "prover",
+            self.splits["prover"],
+            self._scorer(round_index).score,
+            self.cfg.prover,
+            helpful_correct,
+            budget_steps=self.ecfg.attack_steps,
+            seed=self.ecfg.seed * 1000 + round_index,
+        )
+        return result
+
+    def evaluate(self, command: str | None = None) -> dict:
+        """Every finished round; writes and returns ``eval/summary.json``'s content (``command``,
+        the command line that asked for it, is recorded for reports)."""
+        summary = {
+            "run": str(self.run_dir),
+            "eval_command": command,
+            "reward": self.cfg.prover.reward,
+            "eval_config": asdict(self.ecfg),
+            "warm_start": json.loads((self.run_dir / "init" / "metrics.json").read_text()),
+            "rounds": [self.evaluate_round(r) for r in self.rounds],
+        }
+        write_metrics(self.out / "summary.json", summary)
+        return summary
+
+
+def evaluate_runs(
+    run_dirs: list[str | Path], ecfg: EvalConfig | None = None, command: str | None = None
+) -> list[dict]:
+    """Evaluate several runs (e.g. the game and its baselines) with the same settings."""
+    evaluators = [RunEvaluator(run_dir, ecfg or EvalConfig()) for run_dir in run_dirs]  # check all first
+    return [evaluator.evaluate(command) for evaluator in evaluators]
