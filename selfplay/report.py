@@ -31,7 +31,9 @@ def load_summary(run_dir: str | Path) -> dict:
     path = Path(run_dir) / "eval" / "summary.json"
     if not path.is_file():
         raise ValueError(f"{path} is missing: run `pvg eval {run_dir}` first")
-    return json.loads(path.read_text())
+    summary = json.loads(path.read_text())
+    summary["run"] = str(run_dir)  # where the folder is now, not where it was evaluated
+    return summary
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

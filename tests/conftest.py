@@ -17,3 +17,13 @@ def shared_data() -> Path:
             f"real data not found at {SHARED_DATA}; the tests expect ../shared/data beside the checkout"
         )
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def game_run(tmp_path_factory) -> Path:
+    """One finished short run of the embedded default (tests/game_helpers.py), shared by the session."""
+    from game_helpers import finish, train
+
+    root = tmp_path_factory.mktemp("game") / "run"
+    finish(train(root))
+    return root

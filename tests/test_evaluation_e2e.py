@@ -1,0 +1,166 @@
+"""`pvg eval`, `pvg report` and `pvg push --dry-run` on the shared short run (tests/game_helpers.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from transformers import (
+    AutoModelForCausalLM,
+    AutoModelForSequenceClassification,
+    TrainerControl,
+    TrainerState,
+)
+
+from selfplay.attack import AttackMonitor, attack_config
+from selfplay.config import ProverConfig
+
+# The shared run (tests/game_helpers.py) is made in the setup of whichever test needs it first.
+pytestmark = pytest.mark.timeout(900)
+
+EVAL = ["--problems", "4", "--samples_per_role", "4", "--attack_steps", "2"]
+PNGS = ("round_metrics.png", "best_of_n.png", "attack.png", "judge.png")
+
+
+def pvg(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "selfplay.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "TOKENIZERS_PARALLELISM": "false", **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def evaluated(game_run, tmp_path_factory) -> Path:
+    run = tmp_path_factory.mktemp("eval") / "game"
+    shutil.copytree(game_run, run)
+    done = pvg("eval", str(run), *EVAL)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return run
+
+
+def test_eval_writes_every_metric_for_every_round(evaluated):
+    summary = json.loads((evaluated / "eval" / "summary.json").read_text())
+    assert [r["round"] for r in summary["rounds"]] == [0, 1]
+    assert summary["eval_command"].startswith("pvg eval ")
+    for result in summary["rounds"]:
+        assert result["metrics"]["n_samples"] == 4 * 2 * 4  # problems x roles x samples
+        assert set(result["best_of_n"]) == {"1", "2", "4", "8", "16"}
+        if result["best_of_n"]["1"]["n_problems"]:
+            assert result["best_of_n"]["1"]["accuracy"] == 0.5
+        assert set(result["judge"]) == {"round", "threshold", "helpful", "sneaky"}
+        assert set(result["step_checkability"]) == {"helpful", "sneaky"}
+        attack = result["attack"]
+        assert attack["budget_steps"] == 2 and attack["reward"] == "src"
+        assert 1 <= len(attack["history"]) <= 2
+        if attack["steps_to_success"] is not None:
+            assert attack["steps_to_success"] == len(attack["history"])
+        rows = (evaluated / "eval" / f"samples_round_{result['round']:03d}.jsonl").read_text().splitlines()
+        assert all({"score", "judge_score", "correct"} <= set(json.loads(line)) for line in rows)
+
+
+def test_eval_again_reads_finished_rounds_back(evaluated):
+    before = {p: p.stat().st_mtime_ns for p in (evaluated / "eval").glob("round_*.json")}
+    done = pvg("eval", str(evaluated), *EVAL)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("done, read back") == 2
+    assert {p: p.stat().st_mtime_ns for p in (evaluated / "eval").glob("round_*.json")} == before
+    assert "| game (src) | 1 |" in done.stdout  # the side-by-side table
+
+
+def test_report_writes_markdown_plots_and_the_commands(evaluated, tmp_path):
+    baseline = tmp_path / "baseline"
+    shutil.copytree(evaluated, baseline)
+    out = tmp_path / "report"
+    done = pvg("report", str(evaluated), str(baseline), "--out", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (out / "README.md").read_text()
+    assert "accelerate launch selfplay/train.py" in text and "pvg eval " in text
+    assert f"pvg report {evaluated} {baseline} --out {out}" in text
+    assert "| game (src) | 1 |" in text and "| baseline (src) | 1 |" in text
+    assert "Round 1, sneaky, incorrect" in text
+    for name in PNGS:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert f"]({name})" in text
+
+
+def test_report_on_an_unevaluated_run_says_what_to_do(game_run, tmp_path):
+    bare = tmp_path / "bare"
+    shutil.copytree(game_run, bare, ignore=shutil.ignore_patterns("eval"))
+    done = pvg("report", str(bare), "--out", str(tmp_path / "r"))
+    assert done.returncode == 2 and f"run `pvg eval {bare}` first" in done.stderr
+
+
+def test_push_dry_run_writes_loadable_models_with_cards(evaluated, tmp_path):
+    out = tmp_path / "push"
+    done = pvg(
+        "push", str(evaluated), "--dry-run", "--out", str(out), env={"HF_TOKEN": "hf_canary_never_shown"}
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "hf_canary_never_shown" not in done.stdout + done.stderr
+    plan = json.loads((out / "plan.json").read_text())
+    assert [(p["kind"], p["revision"]) for p in plan] == [
+        ("prover", "round_000"),
+        ("verifier", "round_000"),
+        ("prover", "round_001"),
+        ("verifier", "round_001"),
+    ]
+    prover, verifier = out / "prover" / "round_001", out / "verifier" / "round_001"
+    AutoModelForCausalLM.from_pretrained(prover)
+    AutoModelForSequenceClassification.from_pretrained(verifier)
+    assert not (prover / "DONE").exists() and not (prover / "train_log.json").exists()
+    metrics = json.loads((evaluated / "round_001" / "metrics.json").read_text())
+    card = (prover / "README.md").read_text()
+    assert f"- helpful_accuracy: {metrics['helpful_accuracy']}" in card
+    assert "attack_steps_to_success" in card and 'revision="round_001"' in card
+    assert "pairwise" in (verifier / "README.md").read_text()
+    assert not any("hf_canary" in p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
+
+
+def test_training_with_push_fails_before_any_work_without_a_token_or_repo(tmp_path):
+    train = Path(__file__).resolve().parents[1] / "selfplay" / "train.py"
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")}
+    env["HF_HOME"] = str(tmp_path / "hf_home")  # no cached login either
+    base = [
+        sys.executable,
+        str(train),
+        "--output_dir",
+        str(tmp_path / "run"),
+        "--push_to_hub.enabled",
+        "true",
+    ]
+    no_repo = subprocess.run(base, capture_output=True, text=True, env=env, timeout=120)
+    assert no_repo.returncode == 2 and "push_to_hub.prover_repo is not set" in no_repo.stderr
+    repos = ["--push_to_hub.prover_repo", "me/p", "--push_to_hub.verifier_repo", "me/v"]
+    no_token = subprocess.run(base + repos, capture_output=True, text=True, env=env, timeout=120)
+    assert no_token.returncode == 2 and "no Hugging Face token" in no_token.stderr
+    assert not (tmp_path / "run" / "state.json").exists()
+
+
+def test_attack_monitor_stops_at_the_first_step_meeting_the_rule():
+    reward = types.SimpleNamespace(parity_history=[], sneaky_incorrect_history=[])
+    monitor = AttackMonitor(reward, helpful_correct_score=1.0)
+    state, control = TrainerState(), TrainerControl()
+    steps = [(0.9, 2.0), (1.0, 0.5), (0.96, 1.2), (1.0, 3.0)]  # (incorrect rate, sneaky-incorrect score)
+    for step, (rate, score) in enumerate(steps, start=1):
+        reward.parity_history.append((None, score))
+        reward.sneaky_incorrect_history.append(rate)
+        state.global_step = step
+        monitor.on_step_end(None, state, control)
+        if control.should_training_stop:
+            break
+    assert monitor.succeeded_at == 3 and len(monitor.steps) == 3
+
+
+def test_the_attacker_is_sneaky_only_and_verifier_driven():
+    cfg = attack_config(ProverConfig(reward="correctness", sneaky_fraction=0.5), budget_steps=7)
+    assert (cfg.sneaky_fraction, cfg.max_steps, cfg.reward) == (1.0, 7, "src")
+    assert attack_config(ProverConfig(reward="cgc"), 3).reward == "cgc"
