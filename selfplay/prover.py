@@ -26,14 +26,37 @@ def parity_reached(history: Sequence[tuple[float | None, float | None]], window:
     return sum(s for _, s in recent) / len(recent) >= sum(h for h, _ in recent) / len(recent)
 
 
+CGC_MAX_SNEAKY_ACCURACY = 0.05
+
+
+def sneaky_accuracy_below(
+    sneaky_incorrect: Sequence[float | None], window: int, bound: float = CGC_MAX_SNEAKY_ACCURACY
+) -> bool:
+    """True when, over the last ``window`` reward calls, the mean share of sneaky samples that are
+    correct is below ``bound`` (calls without sneaky samples are left out): CGC's extra stop test."""
+    recent = [rate for rate in sneaky_incorrect[-window:] if rate is not None]
+    if len(sneaky_incorrect) < window or not recent:
+        return False
+    return 1.0 - sum(recent) / len(recent) < bound
+
+
 class ScoreParityStop(TrainerCallback):
-    """Ends the prover phase once :func:`parity_reached` holds; records the step it stopped at."""
+    """Ends the prover phase once :func:`parity_reached` holds (for CGC, together with
+    :func:`sneaky_accuracy_below`, as DESIGN §1 asks); records the step it stopped at."""
 
     def __init__(self, reward: PVGReward, window: int) -> None:
         self.reward, self.window, self.stopped_at = reward, window, None
+        self.needs_low_sneaky_accuracy = reward.reward == "cgc"
+
+    def should_stop(self) -> bool:
+        if not parity_reached(self.reward.parity_history, self.window):
+            return False
+        return not self.needs_low_sneaky_accuracy or sneaky_accuracy_below(
+            self.reward.sneaky_incorrect_history, self.window
+        )
 
     def on_step_end(self, args, state, control, **kwargs):
-        if parity_reached(self.reward.parity_history, self.window):
+        if self.should_stop():
             control.should_training_stop = True
             self.stopped_at = state.global_step
         return control

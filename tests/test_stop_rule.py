@@ -1,6 +1,8 @@
+import types
+
 import pytest
 
-from selfplay.prover import parity_reached
+from selfplay.prover import ScoreParityStop, parity_reached, sneaky_accuracy_below
 
 
 @pytest.mark.parametrize(
@@ -16,3 +18,32 @@ from selfplay.prover import parity_reached
 )
 def test_parity_rule(history, window, stop):
     assert parity_reached(history, window) is stop
+
+
+@pytest.mark.parametrize(
+    ("sneaky_incorrect", "window", "below"),
+    [
+        ([1.0, 1.0], 3, False),  # window not yet filled
+        ([0.5, 0.97, 0.96, 0.98], 3, True),  # last 3: accuracy 0.03 on average
+        ([1.0, 1.0, 0.7], 3, False),  # accuracy 0.1: not below
+        ([None, None, None], 3, False),  # no sneaky samples
+        ([1.0, None, 0.99], 3, True),  # calls without sneaky samples are left out: accuracy 0.005
+    ],
+)
+def test_cgc_sneaky_accuracy_test(sneaky_incorrect, window, below):
+    assert sneaky_accuracy_below(sneaky_incorrect, window) is below
+
+
+@pytest.mark.parametrize(
+    ("reward", "sneaky_incorrect", "stop"),
+    [
+        ("src", [0.5, 0.5], True),  # SRC: parity alone
+        ("cgc", [0.5, 0.5], False),  # CGC: parity, but sneaky accuracy is 50%
+        ("cgc", [1.0, 0.98], True),  # CGC: parity and sneaky accuracy 1%
+    ],
+)
+def test_the_stop_callback_adds_the_sneaky_accuracy_test_for_cgc_only(reward, sneaky_incorrect, stop):
+    history = types.SimpleNamespace(
+        reward=reward, parity_history=[(0.4, 0.6), (0.4, 0.6)], sneaky_incorrect_history=sneaky_incorrect
+    )
+    assert ScoreParityStop(history, window=2).should_stop() is stop
