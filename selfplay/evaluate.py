@@ -17,6 +17,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from selfplay.attack import run_attack
@@ -35,6 +36,7 @@ from selfplay.scoring import VerifierScorer, write_metrics
 from selfplay.verifier import load_verifier
 
 JUDGE_ROUND = 0
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 @dataclass
@@ -71,7 +73,7 @@ class RunEvaluator:
 
     def _scorer(self, round_index: int) -> VerifierScorer:
         model, tokenizer, _ = load_verifier(self.run_dir / f"round_{round_index:03d}" / "verifier")
-        return VerifierScorer(model, tokenizer, max_length=self.cfg.verifier.max_length)
+        return VerifierScorer(model.to(DEVICE), tokenizer, max_length=self.cfg.verifier.max_length)
 
     def judge(self) -> tuple[VerifierScorer, float]:
         """The fixed weak judge and its threshold (computed once per run)."""
@@ -85,7 +87,10 @@ class RunEvaluator:
     def samples(self, round_index: int) -> list[dict]:
         """Fresh test-split samples of the round's prover, scored by its verifier and the judge."""
         path = self.run_dir / f"round_{round_index:03d}" / "prover"
-        model, tokenizer = AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+        model, tokenizer = (
+            AutoModelForCausalLM.from_pretrained(path).to(DEVICE),
+            AutoTokenizer.from_pretrained(path),
+        )
         rows = sample_and_label(
             model,
             tokenizer,

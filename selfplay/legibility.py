@@ -43,8 +43,10 @@ def balanced_best_of_n(
     Per problem, the samples of both roles are split by correctness; a problem with no correct or
     no incorrect sample cannot tell a good verifier from a bad one and is left out. For each ``n``
     and problem, ``trials`` random draws without replacement (seeded) are averaged; odd ``n``
-    averages the two ways of splitting it. Returns ``{n: {"accuracy", "n_problems"}}`` with
-    ``accuracy`` ``None`` when no problem qualifies. ``n=1`` gives 0.5 for any verifier.
+    averages the two ways of splitting it. Returns ``{n: {"accuracy", "chance", "n_problems"}}``:
+    ``chance`` is what a random pick scores, the mean share of correct solutions in the draws (0.5
+    unless correct or incorrect samples run short); both are ``None`` when no problem qualifies.
+    ``n=1`` gives 0.5 for any verifier.
     """
     by_problem: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     for row in samples:
@@ -53,16 +55,22 @@ def balanced_best_of_n(
     rng = random.Random(seed)
     result = {}
     for n in ns:
-        per_problem = []
+        per_problem, chance = [], []
         for correct_scores, incorrect_scores in usable.values():
             values = []
-            for k_correct, k_incorrect in _balanced_draws(len(correct_scores), len(incorrect_scores), n):
+            draws = _balanced_draws(len(correct_scores), len(incorrect_scores), n)
+            chance.append(mean(k_correct / (k_correct + k_incorrect) for k_correct, k_incorrect in draws))
+            for k_correct, k_incorrect in draws:
                 for _ in range(trials):
                     draw = [(s, True) for s in rng.sample(correct_scores, k_correct)]
                     draw += [(s, False) for s in rng.sample(incorrect_scores, k_incorrect)]
                     values.append(_pick_accuracy(draw))
             per_problem.append(mean(values))
-        result[n] = {"accuracy": mean(per_problem) if per_problem else None, "n_problems": len(usable)}
+        result[n] = {
+            "accuracy": mean(per_problem) if per_problem else None,
+            "chance": mean(chance) if chance else None,
+            "n_problems": len(usable),
+        }
     return result
 
 

@@ -56,7 +56,7 @@ def comparison_table(summaries: list[dict]) -> str:
     largest_n = max(int(n) for n in summaries[0]["rounds"][0]["best_of_n"])
     header = (
         "| run | round | helpful acc. | sneaky incorrect | verifier AUC | "
-        f"balanced best-of-{largest_n} | attack steps | judge acc. helpful | judge acc. sneaky | "
+        f"balanced best-of-{largest_n} (chance) | attack steps | judge acc. helpful | judge acc. sneaky | "
         "checkable steps helpful / sneaky | correct steps helpful / sneaky |"
     )
     lines = [header, "|" + "---|" * 11]
@@ -67,10 +67,11 @@ def comparison_table(summaries: list[dict]) -> str:
         )
         for result in summary["rounds"]:
             m, judge, steps = result["metrics"], result["judge"], result["step_checkability"]
+            best = result["best_of_n"][str(largest_n)]
             lines.append(
                 f"| {_label(summary)} | {result['round']} | {_fmt(m['helpful_accuracy'])} "
                 f"| {_fmt(m['sneaky_incorrect_rate'])} | {_fmt(m['verifier_auc'])} "
-                f"| {_fmt(result['best_of_n'][str(largest_n)]['accuracy'])} "
+                f"| {_fmt(best['accuracy'])} ({_fmt(best.get('chance'), 2)}) "
                 f"| {_attack_text(result['attack'])} | {_fmt(judge['helpful'])} | {_fmt(judge['sneaky'])} "
                 f"| {_fmt(steps['helpful']['checkable_fraction'], 2)} / "
                 f"{_fmt(steps['sneaky']['checkable_fraction'], 2)} "
@@ -103,17 +104,20 @@ def _plot_best_of_n(summaries: list[dict], path: Path) -> None:
     for ax, summary in zip(axes[0], summaries, strict=True):
         for result in summary["rounds"]:
             ns = sorted(int(n) for n in result["best_of_n"])
-            values = [result["best_of_n"][str(n)]["accuracy"] for n in ns]
-            ax.plot(
-                ns,
-                [v if v is not None else float("nan") for v in values],
-                "o-",
-                label=f"round {result['round']}",
+            line = ax.plot(
+                ns, _values(result["best_of_n"], ns, "accuracy"), "o-", label=f"round {result['round']}"
             )
+            ax.plot(ns, _values(result["best_of_n"], ns, "chance"), ":", color=line[0].get_color())
         ax.set(title=f"balanced best-of-n: {_label(summary)}", xlabel="n", xscale="log", ylim=(0, 1))
         ax.set_xticks(ns, [str(n) for n in ns])
         ax.legend(fontsize=7)
     _save(fig, path)
+
+
+def _values(best_of_n: dict, ns: list[int], key: str) -> list[float]:
+    """One curve of a round's best-of-n results, NaN where undefined (older results lack chance)."""
+    values = [best_of_n[str(n)].get(key) for n in ns]
+    return [v if v is not None else float("nan") for v in values]
 
 
 def _plot_attack(summaries: list[dict], path: Path) -> None:
@@ -125,7 +129,7 @@ def _plot_attack(summaries: list[dict], path: Path) -> None:
             attack = result["attack"]
             if attack is None:
                 continue
-            xs.append(result["round"] + i * width)
+            xs.append(result["round"] - 0.4 + width * (i + 0.5))  # side by side, centred on the round
             steps = attack["steps_to_success"]
             heights.append(steps if steps is not None else attack["budget_steps"])
             hatches.append("" if steps is not None else "//")
@@ -224,7 +228,9 @@ def write_report(run_dirs: list[str | Path], out_dir: str | Path, report_command
             "## Across rounds\n\n" + comparison_table(summaries),
             "![metrics across rounds](round_metrics.png)",
             "## Balanced best-of-n\n\nAccuracy of the verifier's top pick among n solutions drawn half "
-            "correct, half incorrect (problems with both kinds only; n = 1 is chance, 0.5).\n\n"
+            "correct, half incorrect (problems with both kinds only). Dotted: a random pick, the share of "
+            "correct solutions in the draws; it falls below 0.5 at large n where a problem has too few "
+            "correct samples to fill half the draw.\n\n"
             "![balanced best-of-n](best_of_n.png)",
             "## Attack robustness\n\nOptimizer steps a fresh sneaky-only prover needed to fool the frozen "
             "verifier of each round (≥ 95% incorrect, mean score ≥ the helpful-correct mean).\n\n"

@@ -164,3 +164,54 @@ def test_the_attacker_is_sneaky_only_and_verifier_driven():
     cfg = attack_config(ProverConfig(reward="correctness", sneaky_fraction=0.5), budget_steps=7)
     assert (cfg.sneaky_fraction, cfg.max_steps, cfg.reward) == (1.0, 7, "src")
     assert attack_config(ProverConfig(reward="cgc"), 3).reward == "cgc"
+
+
+def test_push_uploads_each_round_to_its_own_branch_with_the_token_kept_private(
+    evaluated, tmp_path, monkeypatch
+):
+    import huggingface_hub
+    import yaml
+
+    from selfplay.hub import push_round
+
+    run = tmp_path / "run"
+    shutil.copytree(evaluated, run, ignore=shutil.ignore_patterns("eval"))
+    document = yaml.safe_load((run / "config.yaml").read_text())
+    document["config"]["push_to_hub"] = {"enabled": True, "prover_repo": "me/p", "verifier_repo": "me/v"}
+    (run / "config.yaml").write_text(yaml.safe_dump(document))
+    calls = []
+
+    class FakeApi:
+        def __init__(self, token):
+            calls.append(("token", token))
+
+        def create_repo(self, repo_id, private, exist_ok):
+            calls.append(("repo", repo_id, private))
+
+        def create_branch(self, repo_id, branch, exist_ok):
+            calls.append(("branch", repo_id, branch))
+
+        def upload_folder(self, repo_id, folder_path, revision, commit_message):
+            calls.append(("upload", repo_id, revision, sorted(p.name for p in Path(folder_path).iterdir())))
+            return f"https://hub/{repo_id}/commit/{revision}"
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
+    pushed = push_round(run, 1, token="hf_secret")
+    assert [(p["kind"], p["repo"], p["revision"]) for p in pushed] == [
+        ("prover", "me/p", "round_001"),
+        ("verifier", "me/v", "round_001"),
+    ]
+    uploads = [c for c in calls if c[0] == "upload"]
+    assert [u[1:3] for u in uploads] == [("me/p", "round_001"), ("me/v", "round_001")]
+    assert (
+        "README.md" in uploads[0][3] and "model.safetensors" in uploads[0][3] and "DONE" not in uploads[0][3]
+    )
+    assert "verifier.json" in uploads[1][3]
+    assert ("repo", "me/p", True) in calls and ("branch", "me/v", "round_001") in calls
+    assert not any("hf_secret" in p.read_text(errors="ignore") for p in run.rglob("*") if p.is_file())
+
+
+def test_push_without_a_token_or_repos_fails_with_the_fix(evaluated, tmp_path):
+    env = {"HF_HOME": str(tmp_path / "hf_home"), "HF_TOKEN": ""}
+    done = pvg("push", str(evaluated), env=env)
+    assert done.returncode == 2 and "push_to_hub.prover_repo is not set" in done.stderr

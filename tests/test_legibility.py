@@ -32,7 +32,7 @@ def problem(pid, correct_scores, incorrect_scores):
 def test_a_perfect_verifier_always_picks_a_correct_solution_and_best_of_one_is_chance():
     rows = problem("a", [5, 6, 7, 8], [1, 2, 3, 4]) + problem("b", [9, 10], [0, 1, 2])
     result = balanced_best_of_n(rows, ns=(1, 2, 4, 8))
-    assert result[1] == {"accuracy": 0.5, "n_problems": 2}
+    assert result[1] == {"accuracy": 0.5, "chance": 0.5, "n_problems": 2}
     assert result[2]["accuracy"] == 1.0 and result[4]["accuracy"] == 1.0 and result[8]["accuracy"] == 1.0
 
 
@@ -45,8 +45,9 @@ def test_an_inverted_verifier_always_picks_an_incorrect_one():
 def test_ties_at_the_top_count_pro_rata_and_one_sided_problems_are_left_out():
     rows = problem("tied", [1.0], [1.0]) + problem("only_correct", [3.0, 4.0], []) + problem("none", [], [2])
     result = balanced_best_of_n(rows, ns=(2,))
-    assert result[2] == {"accuracy": 0.5, "n_problems": 1}
-    assert balanced_best_of_n(problem("x", [1], []), ns=(2,))[2] == {"accuracy": None, "n_problems": 0}
+    assert result[2] == {"accuracy": 0.5, "chance": 0.5, "n_problems": 1}
+    empty = {"accuracy": None, "chance": None, "n_problems": 0}
+    assert balanced_best_of_n(problem("x", [1], []), ns=(2,))[2] == empty
 
 
 def test_a_short_class_is_topped_up_from_the_other():
@@ -57,8 +58,9 @@ def test_a_short_class_is_topped_up_from_the_other():
     assert _balanced_draws(3, 3, 3) == [(1, 2), (2, 1)]  # odd n: both splits
     # The correct one outranks two of the incorrect but not the third: picked iff the 9 is not drawn.
     rows = problem("a", [5], [1, 2, 9])
-    accuracy = balanced_best_of_n(rows, ns=(3,), trials=2000, seed=1)[3]["accuracy"]
-    assert accuracy == pytest.approx(1 / 3, abs=0.03)  # 1 correct + 2 of 3 incorrect: P(no 9) = 1/3
+    result = balanced_best_of_n(rows, ns=(3,), trials=2000, seed=1)[3]
+    assert result["accuracy"] == pytest.approx(1 / 3, abs=0.03)  # 1 correct + 2 of 3 incorrect: P(no 9) = 1/3
+    assert result["chance"] == pytest.approx(1 / 3)  # a random pick: 1 correct in 3
 
 
 def test_balanced_best_of_n_is_deterministic_for_a_seed():
