@@ -215,3 +215,42 @@ def test_push_without_a_token_or_repos_fails_with_the_fix(evaluated, tmp_path):
     env = {"HF_HOME": str(tmp_path / "hf_home"), "HF_TOKEN": ""}
     done = pvg("push", str(evaluated), env=env)
     assert done.returncode == 2 and "push_to_hub.prover_repo is not set" in done.stderr
+
+
+def test_training_with_push_enabled_pushes_each_finished_round_once(game_run, tmp_path, monkeypatch):
+    import huggingface_hub
+    from game_helpers import SHORT
+
+    from selfplay.train import main
+
+    run = tmp_path / "run"
+    shutil.copytree(game_run, run, ignore=shutil.ignore_patterns("eval"))
+    uploads = []
+
+    class FakeApi:
+        def __init__(self, token):
+            assert token == "hf_from_env"
+
+        def create_repo(self, *args, **kwargs):
+            pass
+
+        def create_branch(self, *args, **kwargs):
+            pass
+
+        def upload_folder(self, repo_id, folder_path, revision, commit_message):
+            uploads.append((repo_id, revision))
+            return "commit"
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
+    monkeypatch.setenv("HF_TOKEN", "hf_from_env")
+    push = ["--push_to_hub.enabled", "true", "--push_to_hub.prover_repo", "me/p"]
+    argv = ["--output_dir", str(run), *SHORT, *push, "--push_to_hub.verifier_repo", "me/v"]
+    assert main(argv) == 0  # finished phases are skipped; push settings do not count as a config change
+    assert uploads == [
+        ("me/p", "round_000"),
+        ("me/v", "round_000"),
+        ("me/p", "round_001"),
+        ("me/v", "round_001"),
+    ]
+    assert json.loads((run / "round_001" / "pushed.json").read_text())[1]["repo"] == "me/v"
+    assert main(argv) == 0 and len(uploads) == 4  # re-running does not push again
