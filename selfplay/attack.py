@@ -61,21 +61,15 @@ def run_attack(
     """Train an attacker for at most ``budget_steps`` steps; returns ``steps_to_success`` (``None``
     when not within budget), the budget, the reference score and the per-step history."""
     cfg = attack_config(prover, budget_steps)
-    monitors: list[AttackMonitor] = []
-
-    def monitor(reward: PVGReward) -> list[TrainerCallback]:
-        monitors.append(AttackMonitor(reward, helpful_correct_score))
-        return monitors
-
     with tempfile.TemporaryDirectory(prefix="pvg-attack-") as work:  # the attacker is not kept
-        trainer, _ = build_prover_trainer(
-            init_dir, problems, score_fn, cfg, Path(work), seed=seed, callbacks_for=monitor
-        )
+        trainer, reward = build_prover_trainer(init_dir, problems, score_fn, cfg, Path(work), seed=seed)
+        monitor = AttackMonitor(reward, helpful_correct_score)
+        trainer.add_callback(monitor)
         trainer.train()
     return {
-        "steps_to_success": monitors[0].succeeded_at,
+        "steps_to_success": monitor.succeeded_at,
         "budget_steps": budget_steps,
         "helpful_correct_score": helpful_correct_score,
         "reward": cfg.reward,
-        "history": monitors[0].steps,
+        "history": monitor.steps,
     }

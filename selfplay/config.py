@@ -16,7 +16,6 @@ from pathlib import Path
 
 import yaml
 
-from selfplay.hub import PushConfig
 from selfplay.verifier import VerifierConfig
 from selfplay.verifier_data import MixtureConfig
 
@@ -68,6 +67,14 @@ class SamplingConfig:
 
 
 @dataclass
+class PushConfig:
+    enabled: bool = False  # push every finished round during `pvg train`
+    prover_repo: str | None = None  # Hub repo id for the prover, e.g. "me/pvg-prover"
+    verifier_repo: str | None = None  # Hub repo id for the verifier
+    private: bool = True  # create missing repos as private
+
+
+@dataclass
 class RunConfig:
     output_dir: str = "runs/tiny_cpu"
     seed: int = 0
@@ -93,12 +100,6 @@ class RunConfig:
             raise ConfigError(f"prover.algorithm must be one of grpo, rloo; got {self.prover.algorithm!r}")
         if not 0.0 <= self.prover.sneaky_fraction <= 1.0:
             raise ConfigError(f"prover.sneaky_fraction must be in [0, 1], got {self.prover.sneaky_fraction}")
-        for kind in ("prover", "verifier"):
-            if self.push_to_hub.enabled and not getattr(self.push_to_hub, f"{kind}_repo"):
-                raise ConfigError(
-                    f"push_to_hub.enabled is true but push_to_hub.{kind}_repo is not set; give a Hub "
-                    f"repo id (e.g. --push_to_hub.{kind}_repo me/pvg-{kind}) or disable pushing"
-                )
         if self.prover.per_device_train_batch_size % self.prover.num_generations:
             raise ConfigError(
                 f"prover.per_device_train_batch_size ({self.prover.per_device_train_batch_size}) must be a "

@@ -84,7 +84,10 @@ class RunEvaluator:
             self._judge = (scorer, judge_threshold(scores))
         return self._judge
 
-    def samples(self, round_index: int) -> list[dict]:
+    def _seed(self, round_index: int) -> int:
+        return self.ecfg.seed * 1000 + round_index
+
+    def samples(self, round_index: int, verifier: VerifierScorer) -> list[dict]:
         """Fresh test-split samples of the round's prover, scored by its verifier and the judge."""
         path = self.run_dir / f"round_{round_index:03d}" / "prover"
         model, tokenizer = (
@@ -101,8 +104,8 @@ class RunEvaluator:
             max_new_tokens=self.cfg.prover.max_completion_length,
             temperature=self.cfg.prover.temperature,
             batch_size=self.cfg.sampling.batch_size,
-            seed=self.ecfg.seed * 1000 + round_index,
-            score_fn=self._scorer(round_index).score,
+            seed=self._seed(round_index),
+            score_fn=verifier.score,
         )
         judge, _ = self.judge()
         for row, score in zip(
@@ -114,41 +117,44 @@ class RunEvaluator:
     def evaluate_round(self, round_index: int) -> dict:
         """The round's evaluation, read back if already written with the same settings."""
         path = self.out / f"round_{round_index:03d}.json"
-        if path.is_file() and json.loads(path.read_text()).get("eval_config") == asdict(self.ecfg):
+        earlier = json.loads(path.read_text()) if path.is_file() else {}
+        if earlier.get("eval_config") == asdict(self.ecfg):
             print(f"[pvg eval] {self.run_dir} round {round_index}: done, read back", flush=True)
-            return json.loads(path.read_text())
+            return earlier
         print(f"[pvg eval] {self.run_dir} round {round_index}: sampling and scoring", flush=True)
-        set_seed(self.ecfg.seed * 1000 + round_index)
-        rows = self.samples(round_index)
+        set_seed(self._seed(round_index))
+        verifier = self._scorer(round_index)
+        rows = self.samples(round_index, verifier)
+        metrics = round_metrics(rows)
         write_jsonl(self.out / f"samples_round_{round_index:03d}.jsonl", rows)
         _, threshold = self.judge()
         result = {
             "round": round_index,
             "eval_config": asdict(self.ecfg),
-            "metrics": round_metrics(rows),
+            "metrics": metrics,
             "best_of_n": {str(n): v for n, v in balanced_best_of_n(rows, self.ecfg.best_of).items()},
             "judge": {"round": JUDGE_ROUND, "threshold": threshold} | judge_accuracy(rows, threshold),
             "step_checkability": step_checkability(rows),
-            "attack": self._attack(round_index, rows),
+            "attack": self._attack(round_index, verifier, metrics["score_helpful_correct"]),
         }
         write_metrics(path, result)
         return result
 
-    def _attack(self, round_index: int, rows: list[dict]) -> dict | None:
+    def _attack(
+        self, round_index: int, verifier: VerifierScorer, helpful_correct: float | None
+    ) -> dict | None:
         if not self.ecfg.attack_steps:
             return None
         print(f"[pvg eval] {self.run_dir} round {round_index}: attack", flush=True)
-        helpful_correct = round_metrics(rows)["score_helpful_correct"]
-        result = run_attack(
+        return run_attack(
             self.run_dir / "init" / "prover",
             self.splits["prover"],
-            self._scorer(round_index).score,
+            verifier.score,
             self.cfg.prover,
             helpful_correct,
             budget_steps=self.ecfg.attack_steps,
-            seed=self.ecfg.seed * 1000 + round_index,
+            seed=self._seed(round_index),
         )
-        return result
 
     def evaluate(self, command: str | None = None) -> dict:
         """Every finished round; writes and returns ``eval/summary.json``'s content (``command``,

@@ -11,23 +11,16 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import yaml
 
+from selfplay.config import PushConfig, RunConfig, load_run_config
 from selfplay.run_folder import DONE
 
 KINDS = ("prover", "verifier")
 SKIPPED = {DONE, "_trainer", "train_log.json"}  # run-folder bookkeeping, not part of the model
-
-
-@dataclass
-class PushConfig:
-    enabled: bool = False  # push every finished round during `pvg train`
-    prover_repo: str | None = None  # Hub repo id for the prover, e.g. "me/pvg-prover"
-    verifier_repo: str | None = None  # Hub repo id for the verifier
-    private: bool = True  # create missing repos as private
 
 
 class PushError(ValueError):
@@ -132,31 +125,32 @@ def model_card(kind: str, round_index: int, cfg: dict, metrics: dict, repo: str 
     )
 
 
-def stage_round(run_dir: Path, cfg: dict, push: PushConfig, round_index: int, kind: str, dest: Path) -> Path:
+def stage_round(run_dir: Path, cfg: RunConfig, round_index: int, kind: str, dest: Path) -> Path:
     """Copy one checkpoint's model files to ``dest`` and write its model card there."""
     source = run_dir / f"round_{round_index:03d}" / kind
     if not (source / DONE).is_file():
         raise ValueError(f"{source} is not a finished checkpoint (no {DONE} marker)")
     shutil.copytree(source, dest, ignore=lambda _, names: [n for n in names if n in SKIPPED])
-    card = model_card(kind, round_index, cfg, _metrics(run_dir, round_index), getattr(push, f"{kind}_repo"))
+    repo = getattr(cfg.push_to_hub, f"{kind}_repo")
+    card = model_card(kind, round_index, asdict(cfg), _metrics(run_dir, round_index), repo)
     (dest / "README.md").write_text(card)
     return dest
 
 
 def dry_run(run_dir: Path, rounds: list[int], out_dir: Path) -> list[dict]:
     """Stage every finished round's prover and verifier under ``out_dir/<kind>/<revision>/``."""
-    cfg, push = _saved(run_dir)
+    cfg = load_run_config(run_dir)
     plan = []
     for round_index in rounds:
         for kind in KINDS:
             folder = out_dir / kind / revision_of(round_index)
             if folder.exists():
                 shutil.rmtree(folder)
-            stage_round(run_dir, cfg, push, round_index, kind, folder)
+            stage_round(run_dir, cfg, round_index, kind, folder)
             plan.append(
                 {
                     "kind": kind,
-                    "repo": getattr(push, f"{kind}_repo"),
+                    "repo": getattr(cfg.push_to_hub, f"{kind}_repo"),
                     "revision": revision_of(round_index),
                     "folder": str(folder),
                 }
@@ -169,7 +163,8 @@ def push_round(run_dir: Path, round_index: int, token: str) -> list[dict]:
     """Upload one round's prover and verifier to their repos, on branch :func:`revision_of`."""
     from huggingface_hub import HfApi
 
-    cfg, push = _saved(run_dir)
+    cfg = load_run_config(run_dir)
+    push = cfg.push_to_hub
     api = HfApi(token=token)
     revision, pushed = revision_of(round_index), []
     for kind in KINDS:
@@ -177,7 +172,7 @@ def push_round(run_dir: Path, round_index: int, token: str) -> list[dict]:
         api.create_repo(repo, private=push.private, exist_ok=True)
         api.create_branch(repo, branch=revision, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="pvg-push-") as work:
-            folder = stage_round(run_dir, cfg, push, round_index, kind, Path(work) / kind)
+            folder = stage_round(run_dir, cfg, round_index, kind, Path(work) / kind)
             commit = api.upload_folder(
                 repo_id=repo,
                 folder_path=folder,
@@ -186,8 +181,3 @@ def push_round(run_dir: Path, round_index: int, token: str) -> list[dict]:
             )
         pushed.append({"kind": kind, "repo": repo, "revision": revision, "commit": str(commit)})
     return pushed
-
-
-def _saved(run_dir: Path) -> tuple[dict, PushConfig]:
-    cfg = (yaml.safe_load((run_dir / "config.yaml").read_text()) or {})["config"]
-    return cfg, PushConfig(**cfg.get("push_to_hub", {}))

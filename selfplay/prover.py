@@ -75,11 +75,10 @@ def build_prover_trainer(
     *,
     seed: int,
     report_to: str = "none",
-    callbacks_for=lambda reward: [],
 ):
     """A TRL GRPO/RLOO trainer for the policy in ``init_dir`` on ``problems`` (roles drawn with
-    ``cfg.sneaky_fraction``) and its :class:`PVGReward`; ``callbacks_for(reward)`` adds callbacks
-    that read the reward's per-call history. Returns ``(trainer, reward)``."""
+    ``cfg.sneaky_fraction``) and its :class:`PVGReward`, whose per-call history callbacks added with
+    ``trainer.add_callback`` can read. Returns ``(trainer, reward)``."""
     config_cls, trainer_cls = _trainer_classes(cfg.algorithm)
     reward = PVGReward(cfg.reward, cfg.num_generations, score_fn if cfg.reward != "correctness" else None)
     extra = {"scale_rewards": "none"} if cfg.algorithm == "grpo" else {}  # SRC sets its own scale
@@ -110,7 +109,6 @@ def build_prover_trainer(
         args=args,
         train_dataset=Dataset.from_list(rl_rows(problems, seed, cfg.sneaky_fraction)),
         peft_config=peft_config,
-        callbacks=callbacks_for(reward),
     )
     return trainer, reward
 
@@ -129,15 +127,11 @@ def train_prover(
 
     Returns the log: steps run, where the stop rule fired (or ``None``), and TRL's log history.
     """
-    stops: list[ScoreParityStop] = []
-
-    def parity_stop(reward: PVGReward) -> list[TrainerCallback]:
-        stops.append(ScoreParityStop(reward, cfg.stop_window))
-        return stops
-
-    trainer, _ = build_prover_trainer(
-        init_dir, problems, score_fn, cfg, out_dir, seed=seed, report_to=report_to, callbacks_for=parity_stop
+    trainer, reward = build_prover_trainer(
+        init_dir, problems, score_fn, cfg, out_dir, seed=seed, report_to=report_to
     )
+    stop = ScoreParityStop(reward, cfg.stop_window)
+    trainer.add_callback(stop)
     trainer.train()
     model = trained_model(trainer)
     if cfg.lora_r:
@@ -147,7 +141,7 @@ def train_prover(
         trainer.processing_class.save_pretrained(out_dir)
     return {
         "steps": trainer.state.global_step,
-        "stopped_at": stops[0].stopped_at,
+        "stopped_at": stop.stopped_at,
         "num_processes": trainer.accelerator.num_processes,
         "history": trainer.state.log_history,
     }

@@ -90,7 +90,7 @@ def _plot_round_metrics(summaries: list[dict], path: Path) -> None:
     for ax, (key, title) in zip(axes, ROUND_METRICS, strict=True):
         for summary in summaries:
             values = [r["metrics"][key] for r in summary["rounds"]]
-            ax.plot(_rounds(summary), [v if v is not None else float("nan") for v in values], "o-")
+            ax.plot(_rounds(summary), _curve(values), "o-")
         if key == "helpful_accuracy":
             for summary in summaries:
                 ax.axhline(summary["warm_start"]["helpful_accuracy"], ls=":", color="grey")
@@ -114,10 +114,14 @@ def _plot_best_of_n(summaries: list[dict], path: Path) -> None:
     _save(fig, path)
 
 
-def _values(best_of_n: dict, ns: list[int], key: str) -> list[float]:
-    """One curve of a round's best-of-n results, NaN where undefined (older results lack chance)."""
-    values = [best_of_n[str(n)].get(key) for n in ns]
+def _curve(values: list[float | None]) -> list[float]:
+    """Values to plot, NaN (a gap) where a metric is undefined."""
     return [v if v is not None else float("nan") for v in values]
+
+
+def _values(best_of_n: dict, ns: list[int], key: str) -> list[float]:
+    """One curve of a round's best-of-n results (older results lack ``chance``)."""
+    return _curve([best_of_n[str(n)].get(key) for n in ns])
 
 
 def _plot_attack(summaries: list[dict], path: Path) -> None:
@@ -149,7 +153,7 @@ def _plot_judge(summaries: list[dict], path: Path) -> None:
             values = [r["judge"][role] for r in summary["rounds"]]
             ax.plot(
                 _rounds(summary),
-                [v if v is not None else float("nan") for v in values],
+                _curve(values),
                 style,
                 label=f"{_label(summary)}: {role}",
             )
