@@ -81,13 +81,13 @@ def run_push(args: argparse.Namespace) -> int:
         if not rounds:
             raise ValueError(f"{args.run}: no finished round to push")
         if args.dry_run:
-            plan = dry_run(args.run, rounds, args.out or args.run / "push_dry_run")
+            plan = dry_run(args.run, cfg, rounds, args.out or args.run / "push_dry_run")
             for item in plan:
                 print(f"would push {item['folder']} -> {item['repo'] or '(repo not set)'}@{item['revision']}")
             return 0
         token = require_push_settings(cfg.push_to_hub)
         for round_index in rounds:
-            for item in push_round(args.run, round_index, token):
+            for item in push_round(args.run, cfg, round_index, token):
                 print(f"pushed {item['kind']} round {round_index} -> {item['repo']}@{item['revision']}")
     except (ConfigError, PushError, ValueError) as err:
         return _fail("push", str(err))

@@ -30,7 +30,7 @@ from selfplay.legibility import (
     step_checkability,
 )
 from selfplay.metrics import round_metrics
-from selfplay.run_folder import RunFolder, read_jsonl, write_jsonl
+from selfplay.run_folder import RunFolder, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
 from selfplay.scoring import VerifierScorer, write_metrics
 from selfplay.verifier import load_verifier
@@ -53,7 +53,7 @@ class EvalConfig:
 def finished_rounds(run_dir: Path, cfg: RunConfig) -> list[int]:
     """Rounds whose metrics phase is finished, in order."""
     done = set(RunFolder(run_dir).completed())
-    return [r for r in range(cfg.rounds) if f"round_{r:03d}/metrics" in done]
+    return [r for r in range(cfg.rounds) if f"{round_name(r)}/metrics" in done]
 
 
 class RunEvaluator:
@@ -72,7 +72,7 @@ class RunEvaluator:
         self._judge: tuple[VerifierScorer, float] | None = None
 
     def _scorer(self, round_index: int) -> VerifierScorer:
-        model, tokenizer, _ = load_verifier(self.run_dir / f"round_{round_index:03d}" / "verifier")
+        model, tokenizer, _ = load_verifier(self.run_dir / round_name(round_index) / "verifier")
         return VerifierScorer(model.to(DEVICE), tokenizer, max_length=self.cfg.verifier.max_length)
 
     def judge(self) -> tuple[VerifierScorer, float]:
@@ -89,7 +89,7 @@ class RunEvaluator:
 
     def samples(self, round_index: int, verifier: VerifierScorer) -> list[dict]:
         """Fresh test-split samples of the round's prover, scored by its verifier and the judge."""
-        path = self.run_dir / f"round_{round_index:03d}" / "prover"
+        path = self.run_dir / round_name(round_index) / "prover"
         model, tokenizer = (
             AutoModelForCausalLM.from_pretrained(path).to(DEVICE),
             AutoTokenizer.from_pretrained(path),
@@ -116,7 +116,7 @@ class RunEvaluator:
 
     def evaluate_round(self, round_index: int) -> dict:
         """The round's evaluation, read back if already written with the same settings."""
-        path = self.out / f"round_{round_index:03d}.json"
+        path = self.out / f"{round_name(round_index)}.json"
         earlier = json.loads(path.read_text()) if path.is_file() else {}
         if earlier.get("eval_config") == asdict(self.ecfg):
             print(f"[pvg eval] {self.run_dir} round {round_index}: done, read back", flush=True)
@@ -126,7 +126,7 @@ class RunEvaluator:
         verifier = self._scorer(round_index)
         rows = self.samples(round_index, verifier)
         metrics = round_metrics(rows)
-        write_jsonl(self.out / f"samples_round_{round_index:03d}.jsonl", rows)
+        write_jsonl(self.out / f"samples_{round_name(round_index)}.jsonl", rows)
         _, threshold = self.judge()
         result = {
             "round": round_index,

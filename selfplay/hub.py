@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from selfplay.config import PushConfig, RunConfig, load_run_config
-from selfplay.run_folder import DONE
+from selfplay.config import PushConfig, RunConfig
+from selfplay.run_folder import DONE, round_name
 
 KINDS = ("prover", "verifier")
 SKIPPED = {DONE, "_trainer", "train_log.json"}  # run-folder bookkeeping, not part of the model
@@ -29,7 +29,7 @@ class PushError(ValueError):
 
 def revision_of(round_index: int) -> str:
     """The Hub branch holding one round's checkpoint."""
-    return f"round_{round_index:03d}"
+    return round_name(round_index)  # the branch is named like the round's folder
 
 
 def require_push_settings(push: PushConfig) -> str:
@@ -52,9 +52,9 @@ def require_push_settings(push: PushConfig) -> str:
 
 
 def _metrics(run_dir: Path, round_index: int) -> dict:
-    rd = run_dir / f"round_{round_index:03d}"
+    rd = run_dir / round_name(round_index)
     metrics = json.loads((rd / "metrics.json").read_text())
-    evaluation = run_dir / "eval" / f"{revision_of(round_index)}.json"
+    evaluation = run_dir / "eval" / f"{round_name(round_index)}.json"
     keys = ("helpful_accuracy", "sneaky_incorrect_rate", "verifier_auc", "score_helpful_correct")
     found = {key: metrics.get(key) for key in keys}
     if evaluation.is_file():
@@ -127,7 +127,7 @@ def model_card(kind: str, round_index: int, cfg: dict, metrics: dict, repo: str 
 
 def stage_round(run_dir: Path, cfg: RunConfig, round_index: int, kind: str, dest: Path) -> Path:
     """Copy one checkpoint's model files to ``dest`` and write its model card there."""
-    source = run_dir / f"round_{round_index:03d}" / kind
+    source = run_dir / round_name(round_index) / kind
     if not (source / DONE).is_file():
         raise ValueError(f"{source} is not a finished checkpoint (no {DONE} marker)")
     shutil.copytree(source, dest, ignore=lambda _, names: [n for n in names if n in SKIPPED])
@@ -137,9 +137,8 @@ def stage_round(run_dir: Path, cfg: RunConfig, round_index: int, kind: str, dest
     return dest
 
 
-def dry_run(run_dir: Path, rounds: list[int], out_dir: Path) -> list[dict]:
+def dry_run(run_dir: Path, cfg: RunConfig, rounds: list[int], out_dir: Path) -> list[dict]:
     """Stage every finished round's prover and verifier under ``out_dir/<kind>/<revision>/``."""
-    cfg = load_run_config(run_dir)
     plan = []
     for round_index in rounds:
         for kind in KINDS:
@@ -159,11 +158,10 @@ def dry_run(run_dir: Path, rounds: list[int], out_dir: Path) -> list[dict]:
     return plan
 
 
-def push_round(run_dir: Path, round_index: int, token: str) -> list[dict]:
+def push_round(run_dir: Path, cfg: RunConfig, round_index: int, token: str) -> list[dict]:
     """Upload one round's prover and verifier to their repos, on branch :func:`revision_of`."""
     from huggingface_hub import HfApi
 
-    cfg = load_run_config(run_dir)
     push = cfg.push_to_hub
     api = HfApi(token=token)
     revision, pushed = revision_of(round_index), []

@@ -123,7 +123,8 @@ def train_prover(
     seed: int,
     report_to: str = "none",
 ) -> dict:
-    """Train from the policy in ``init_dir`` on ``problems`` (roles drawn 50/50) and save to ``out_dir``.
+    """Train from the policy in ``init_dir`` on ``problems`` (roles drawn with ``cfg.sneaky_fraction``),
+    stopping on the score-parity rule, and save to ``out_dir``.
 
     Returns the log: steps run, where the stop rule fired (or ``None``), and TRL's log history.
     """

@@ -17,7 +17,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from selfplay.config import load_run_config
-from selfplay.run_folder import atomic_write_text, read_jsonl
+from selfplay.run_folder import atomic_write_text, read_jsonl, round_name
 
 ROUND_METRICS = (
     ("helpful_accuracy", "helpful accuracy"),
@@ -174,7 +174,7 @@ def _examples(summary: dict) -> str:
     """One correct and one incorrect solution per role per round, from the evaluation samples."""
     parts = []
     for result in summary["rounds"]:
-        rows = read_jsonl(Path(summary["run"]) / "eval" / f"samples_round_{result['round']:03d}.jsonl")
+        rows = read_jsonl(Path(summary["run"]) / "eval" / f"samples_{round_name(result['round'])}.jsonl")
         for role in ("helpful", "sneaky"):
             for correct in (True, False):
                 row = next((r for r in rows if r["role"] == role and r["correct"] == correct), None)

@@ -24,7 +24,7 @@ from envs.generators import GeneratorConfig, generate_mixture
 from envs.problems import split_problems
 from selfplay.config import RunConfig
 from selfplay.metrics import round_metrics
-from selfplay.run_folder import RunFolder, atomic_write_text, read_jsonl, write_jsonl
+from selfplay.run_folder import RunFolder, atomic_write_text, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
 from selfplay.scoring import VerifierScorer, write_metrics
 from selfplay.sft import warm_start
@@ -85,13 +85,13 @@ class Game:
             "init/samples", -1, [self.init / "samples.jsonl", self.init / "metrics.json"], self._init_samples
         )
         for r in range(self.cfg.rounds):
-            rd = self.folder.root / f"round_{r:03d}"
+            rd = self.folder.root / round_name(r)
             for key, output, trains in ROUND_PHASES:
                 work = functools.partial(getattr(self, f"_{key}"), r, rd)
-                self._phase(f"round_{r:03d}/{key}", r, [rd / output], work, trains=trains, seed_key=key)
+                self._phase(f"{round_name(r)}/{key}", r, [rd / output], work, trains=trains, seed_key=key)
             if self.cfg.push_to_hub.enabled:
                 push = functools.partial(self._push, r, rd)
-                self._phase(f"round_{r:03d}/push", r, [rd / "pushed.json"], push, seed_key="push")
+                self._phase(f"{round_name(r)}/push", r, [rd / "pushed.json"], push, seed_key="push")
 
     def _phase(self, name, round_index, outputs, work, trains=False, seed_key=None) -> None:
         if self.folder.is_done(name, outputs):
@@ -185,7 +185,7 @@ class Game:
     # --- rounds -------------------------------------------------------------------------------
     def _pool(self, round_index: int) -> list[Sample]:
         files = [self.init / "samples.jsonl"]
-        files += [self.folder.root / f"round_{r:03d}" / "samples.jsonl" for r in range(round_index)]
+        files += [self.folder.root / round_name(r) / "samples.jsonl" for r in range(round_index)]
         fields = ("problem_id", "round", "role", "question", "completion", "correct", "split")
         return [Sample(*(row[f] for f in fields)) for path in files for row in read_jsonl(path)]
 
@@ -266,7 +266,7 @@ class Game:
 
         from selfplay.hub import push_round
 
-        pushed = push_round(self.folder.root, r, get_token())  # checked present before training
+        pushed = push_round(self.folder.root, self.cfg, r, get_token())  # checked present before training
         atomic_write_text(rd / "pushed.json", json.dumps(pushed, indent=1))
 
 
@@ -277,7 +277,7 @@ def seeds_of(cfg: RunConfig) -> dict:
     }
     for r in range(cfg.rounds):
         for key in ("verifier", "prover", "samples", "metrics"):
-            phases[f"round_{r:03d}/{key}"] = phase_seed(cfg.seed, r, key)
+            phases[f"{round_name(r)}/{key}"] = phase_seed(cfg.seed, r, key)
     return {
         "seed": cfg.seed,
         "mixture_seed": cfg.mixture.seed,

@@ -19,6 +19,11 @@ DONE = "DONE"
 PACKAGES = ("pvg-selfplay", "torch", "transformers", "trl", "accelerate", "peft", "sympy", "math-verify")
 
 
+def round_name(round_index: int) -> str:
+    """A round's folder (and phase prefix) in the run folder: ``round_000``, ``round_001``, ..."""
+    return f"round_{round_index:03d}"
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from selfplay.config import ConfigError, load_config
-from selfplay.run_folder import RunFolder
+from selfplay.run_folder import RunFolder, round_name
 
 SWITCHES = ("--overwrite_config",)
 
@@ -46,7 +46,7 @@ def _summary(root: Path, rounds: int) -> None:
     init = json.loads((root / "init" / "metrics.json").read_text())
     print(f"warm start: helpful_accuracy {init['helpful_accuracy']:.3f}")
     for r in range(rounds):
-        metrics = json.loads((root / f"round_{r:03d}" / "metrics.json").read_text())
+        metrics = json.loads((root / round_name(r) / "metrics.json").read_text())
         shown = "  ".join(f"{k} {metrics[k]:.3f}" if metrics[k] is not None else f"{k} n/a" for k in keys)
         print(f"round {r}: {shown}")
 

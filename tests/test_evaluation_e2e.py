@@ -172,6 +172,7 @@ def test_push_uploads_each_round_to_its_own_branch_with_the_token_kept_private(
     import huggingface_hub
     import yaml
 
+    from selfplay.config import load_run_config
     from selfplay.hub import push_round
 
     run = tmp_path / "run"
@@ -196,7 +197,7 @@ def test_push_uploads_each_round_to_its_own_branch_with_the_token_kept_private(
             return f"https://hub/{repo_id}/commit/{revision}"
 
     monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
-    pushed = push_round(run, 1, token="hf_secret")
+    pushed = push_round(run, load_run_config(run), 1, token="hf_secret")
     assert [(p["kind"], p["repo"], p["revision"]) for p in pushed] == [
         ("prover", "me/p", "round_001"),
         ("verifier", "me/v", "round_001"),
