@@ -29,7 +29,7 @@ class ConfigError(ValueError):
 @dataclass
 class ProblemsConfig:
     source: str = "generated"  # "generated", a GSM8K Hub id ("openai/gsm8k"), or a jsonl path
-    n_problems: int = 1600  # problems generated (split afterwards); ignored for datasets
+    n_problems: int = 16000  # problems generated (split afterwards); ignored for datasets
     families: list[str] = field(default_factory=lambda: ["arithmetic"])
     min_steps: int = 1  # operations per arithmetic problem
     max_steps: int = 2
@@ -44,9 +44,9 @@ class ProverConfig:
     reward: str = "src"  # src | cgc | goodhart | correctness
     sneaky_fraction: float = 0.5  # share of RL prompts in the sneaky role (0 = helpful-only baseline)
     beta: float = 0.04  # KL penalty toward the initial policy
-    learning_rate: float = 5e-4
+    learning_rate: float = 1e-4  # 5e-4 with 4 prompts a step lowered accuracy even on a correctness reward
     max_steps: int = 30  # optimizer steps per round (the budget; the stop rule may end earlier)
-    per_device_train_batch_size: int = 32  # completions per device per step
+    per_device_train_batch_size: int = 64  # completions per device per step
     num_generations: int = 8  # completions per prompt: one SRC group
     max_completion_length: int = 64  # tokens per completion
     temperature: float = 0.7  # sampling temperature, RL and pool sampling alike
@@ -55,6 +55,7 @@ class ProverConfig:
     sft_steps: int = 800  # supervised warm start on reference solutions, optimizer steps (0 = none)
     sft_learning_rate: float = 3e-3
     sft_batch_size: int = 32  # sequences per device per step
+    gradient_checkpointing: bool = False  # SFT and RL recompute activations: less memory, more time
 
 
 @dataclass

@@ -91,6 +91,7 @@ def build_prover_trainer(
         temperature=cfg.temperature,
         learning_rate=cfg.learning_rate,
         beta=cfg.beta,
+        gradient_checkpointing=cfg.gradient_checkpointing,
         logging_steps=1,
         save_strategy="no",
         report_to=report_to,

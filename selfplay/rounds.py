@@ -134,6 +134,7 @@ class Game:
                 steps=pcfg.sft_steps,
                 learning_rate=pcfg.sft_learning_rate,
                 batch_size=pcfg.sft_batch_size,
+                gradient_checkpointing=pcfg.gradient_checkpointing,
                 seed=self.cfg.seed,
                 report_to=self.cfg.report_to,
             )

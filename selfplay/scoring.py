@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from selfplay.run_folder import atomic_write_text
-from selfplay.verifier import format_verifier_input
+from selfplay.verifier_text import encode_verifier_inputs
 
 
 class VerifierScorer:
@@ -32,11 +32,7 @@ class VerifierScorer:
         """One real score per solution, higher meaning "more likely correct"."""
         if len(questions) != len(solutions):
             raise ValueError(f"{len(questions)} questions but {len(solutions)} solutions")
-        texts = [
-            format_verifier_input(q, s) + self.tokenizer.eos_token
-            for q, s in zip(questions, solutions, strict=True)
-        ]
-        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        encoded = encode_verifier_inputs(self.tokenizer, questions, solutions)
         encoded = [ids[-self.max_length :] for ids in encoded]
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         scores = [0.0] * len(encoded)

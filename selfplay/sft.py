@@ -23,6 +23,7 @@ def warm_start(
     learning_rate: float,
     batch_size: int,
     seed: int,
+    gradient_checkpointing: bool = False,
     report_to: str = "none",
 ) -> dict:
     """Fine-tune ``model`` to answer helpful prompts with reference solutions; save it to ``out_dir``.
@@ -44,6 +45,7 @@ def warm_start(
         lr_scheduler_type="cosine",
         warmup_steps=min(20, steps // 10),
         weight_decay=0.0,
+        gradient_checkpointing=gradient_checkpointing,
         logging_steps=max(1, steps // 10),
         save_strategy="no",
         report_to=report_to,

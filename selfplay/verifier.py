@@ -1,7 +1,8 @@
 """The verifier: a one-score sequence classifier, its objective, training and persistence.
 
-The verifier sees the problem and the solution only, as :data:`VERIFIER_TEMPLATE` followed by the
-tokenizer's EOS token (where the score is read) — never the prover's role or prompt. Training uses
+The verifier sees the problem and the solution only, as ``selfplay.verifier_text.VERIFIER_TEMPLATE``
+followed by the tokenizer's EOS token (where the score is read) — never the prover's role or
+prompt. Training uses
 TRL's ``RewardTrainer`` (data handling, logging, accelerate) with the paper's loss in place of
 TRL's: every round restarts from the initial weights saved once in ``init_dir``.
 """
@@ -19,15 +20,10 @@ from trl import RewardConfig, RewardTrainer
 
 from selfplay.trainer_utils import device_kwargs, trained_model
 from selfplay.verifier_data import Pair
+from selfplay.verifier_text import VERIFIER_TEMPLATE, encode_verifier_inputs
 
-VERIFIER_TEMPLATE = "Problem: {question}\nSolution: {solution}"
 OBJECTIVES = ("pairwise", "cross_entropy")
 INFO_FILE = "verifier.json"
-
-
-def format_verifier_input(question: str, solution: str) -> str:
-    """The verifier's text for one solution (the EOS token is added by the tokenizer path)."""
-    return VERIFIER_TEMPLATE.format(question=question.strip(), solution=solution.strip())
 
 
 @dataclass
@@ -38,7 +34,8 @@ class VerifierConfig:
     score penalty (unitless, ≥ 0). ``max_steps``: optimizer steps per round. ``pairs_per_device``:
     pairs (2 solutions each) per device per step. ``max_length``: tokens per solution; longer
     training pairs are dropped, longer scored texts keep their end. ``learning_rate``: AdamW peak
-    rate. ``lora_r``: LoRA rank, 0 for full fine-tuning.
+    rate. ``lora_r``: LoRA rank, 0 for full fine-tuning. ``gradient_checkpointing``: recompute
+    activations in the backward pass (less memory, more time; TRL turns it on by default).
     """
 
     objective: str = "pairwise"
@@ -51,6 +48,7 @@ class VerifierConfig:
     lora_r: int = 0
     lora_alpha: int = 16
     seed: int = 0
+    gradient_checkpointing: bool = False  # on: 1.4x slower steps measured for the tiny verifier
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -130,17 +128,13 @@ def load_verifier(path: str | Path) -> tuple[PreTrainedModel, AutoTokenizer, dic
     return model.eval(), tokenizer, json.loads(info_path.read_text())
 
 
-def pairs_dataset(pairs: list[Pair]) -> Dataset:
-    """TRL preference format: ``chosen`` is the correct solution, ``rejected`` the incorrect one."""
-    return Dataset.from_list(
-        [
-            {
-                "chosen": format_verifier_input(p.question, p.correct_solution),
-                "rejected": format_verifier_input(p.question, p.incorrect_solution),
-            }
-            for p in pairs
-        ]
-    )
+def pairs_dataset(pairs: list[Pair], tokenizer) -> Dataset:
+    """TRL's tokenized preference format: ``chosen_ids`` is the correct solution, ``rejected_ids``
+    the incorrect one, encoded as :func:`encode_verifier_inputs` (so TRL does not re-tokenize)."""
+    questions = [p.question for p in pairs]
+    correct = encode_verifier_inputs(tokenizer, questions, [p.correct_solution for p in pairs])
+    incorrect = encode_verifier_inputs(tokenizer, questions, [p.incorrect_solution for p in pairs])
+    return Dataset.from_dict({"chosen_ids": correct, "rejected_ids": incorrect})
 
 
 def train_verifier(
@@ -170,6 +164,7 @@ def train_verifier(
         weight_decay=0.0,
         max_length=config.max_length,
         center_rewards_coefficient=None,
+        gradient_checkpointing=config.gradient_checkpointing,
         logging_steps=max(1, config.max_steps // 10),
         save_strategy="no",
         report_to=report_to,
@@ -180,7 +175,7 @@ def train_verifier(
     trainer = VerifierTrainer(
         model=model,
         args=args,
-        train_dataset=pairs_dataset(pairs),
+        train_dataset=pairs_dataset(pairs, tokenizer),
         processing_class=tokenizer,
         peft_config=peft_config,
         objective=config.objective,

@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 
 from envs.generators import GeneratorConfig, generate
 from selfplay.config import ProverConfig
-from selfplay.prover import train_prover
+from selfplay.prover import build_prover_trainer, train_prover
 from selfplay.scoring import VerifierScorer
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
 
@@ -43,3 +43,11 @@ def test_prover_phase_trains_and_saves(setup, algorithm, lora_r):
     before, after = load_file(root / "init" / "model.safetensors"), load_file(out / "model.safetensors")
     assert set(before) == set(after), "a LoRA run must save a plain (merged) model"
     assert any(not torch.equal(before[name], after[name]) for name in before)
+
+
+@pytest.mark.parametrize("checkpointing", [False, True])
+def test_gradient_checkpointing_follows_the_config_not_trls_default(setup, checkpointing):
+    root, scorer, problems = setup
+    cfg = ProverConfig(gradient_checkpointing=checkpointing, per_device_train_batch_size=8, num_generations=4)
+    trainer, _ = build_prover_trainer(root / "init", problems, scorer.score, cfg, root / "gc", seed=0)
+    assert trainer.args.gradient_checkpointing is checkpointing
