@@ -1,7 +1,7 @@
 """Verifier benchmarks: scoring throughput, and what the tiny verifier learns in its CPU budget.
 
     python bench/verifier_bench.py              # scoring: batched vs one-by-one (target >= 2,000/s batched)
-    python bench/verifier_bench.py --learning   # + held-out AUC after 300 steps: final line vs middle step
+    python bench/verifier_bench.py --learning --steps 1600   # + held-out AUC: final line vs middle step
 
 `--learning` trains on two problem sets of 20,000 generated problems each (the verifier split's
 ~9,000 for training): 2-4 steps with values <= 50, and the embedded default's 1-2 steps with
