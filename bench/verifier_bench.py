@@ -97,7 +97,7 @@ def learning(tokenizer, splits, steps: int) -> None:
             )
 
 
-N_PROBLEMS = 20_000  # measured: 6,000 -> middle-step AUC 0.735, 20,000 -> 0.77 (600 steps, old tokenizer)
+N_PROBLEMS = 20_000  # measured: 6,000 -> middle-step AUC 0.73, 20,000 -> 0.77 (600 steps, old tokenizer)
 PROBLEM_SETS = {
     "2-4 steps, values <= 50": GeneratorConfig(2, 4, 50),
     "embedded default's problems (1-2 steps, values <= 10)": GeneratorConfig(1, 2, 10),

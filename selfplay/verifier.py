@@ -2,9 +2,9 @@
 
 The verifier sees the problem and the solution only, as ``selfplay.verifier_text.VERIFIER_TEMPLATE``
 followed by the tokenizer's EOS token (where the score is read) — never the prover's role or
-prompt. Training uses
-TRL's ``RewardTrainer`` (data handling, logging, accelerate) with the paper's loss in place of
-TRL's: every round restarts from the initial weights saved once in ``init_dir``.
+prompt. Training uses TRL's ``RewardTrainer`` (data handling, logging, accelerate) with the
+paper's loss in place of TRL's: every round restarts from the initial weights saved once in
+``init_dir``.
 """
 
 from __future__ import annotations
