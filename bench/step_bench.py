@@ -4,16 +4,21 @@
                                            # correctness-only reward, same tiny model/batch/lengths
     python bench/step_bench.py --default   # + wall time and peak RSS of the embedded default run
 
-The two trainers run in one process, alternating twice (each one's best run counts), on a
-random-init prover with learning rate 0, so both sample exactly the same completions (full
-length: it rarely stops early) and only the reward path differs.
+The two trainers run in one process, alternating three times, on a random-init prover with
+learning rate 0, so both sample exactly the same completions (full length: it rarely stops early)
+and only the reward path differs. Each run's first (warm-up) step is left out; the ratio is of the
+median step times over all runs. This shared machine's steps vary by +-15% between runs of the
+same trainer, more than the reward path costs, so the reward functions' own time per call is
+timed too, and a second ratio adds the PVG reward's extra time to the plain step.
 Target: ratio <= 1.10.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +27,7 @@ from pathlib import Path
 
 import torch
 from datasets import Dataset
+from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
 from envs.checker import check_completion
@@ -42,14 +48,29 @@ def plain_correctness(completions, answer, **_) -> list[float]:
     ]
 
 
-def seconds_per_step(prover_dir: Path, reward, tokenizer, rows, steps: int, work: Path) -> float:
+class Timed:
+    """Wraps a TRL reward function and records the seconds of each call."""
+
+    def __init__(self, reward) -> None:
+        self.reward, self.seconds = reward, []
+        self.__name__ = getattr(reward, "__name__", type(reward).__name__)
+
+    def __call__(self, *args, **kwargs) -> list[float]:
+        start = time.perf_counter()
+        rewards = self.reward(*args, **kwargs)
+        self.seconds.append(time.perf_counter() - start)
+        return rewards
+
+
+def step_seconds(prover_dir: Path, reward, tokenizer, rows, steps: int, work: Path) -> list[float]:
+    """Seconds of each GRPO step after the first (warm-up) one."""
     args = GRPOConfig(
         output_dir=str(work),
         max_steps=steps + 1,
         per_device_train_batch_size=32,
         num_generations=8,
         max_completion_length=64,
-        learning_rate=1e-4,
+        learning_rate=0.0,  # both sample the same completions; only the reward path differs
         beta=0.04,
         logging_steps=1,
         report_to="none",
@@ -67,20 +88,18 @@ def seconds_per_step(prover_dir: Path, reward, tokenizer, rows, steps: int, work
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
     )
-    stamps = []
+    stamps: list[float] = []
 
-    class Clock:  # step boundaries, so the first (warm-up) step can be left out
-        def on_step_end(self, *a, **k):
+    class Clock(TrainerCallback):  # step boundaries, so the first (warm-up) step can be left out
+        def on_step_end(self, *args, **kwargs) -> None:
             stamps.append(time.perf_counter())
 
-    from transformers import TrainerCallback
-
-    trainer.add_callback(type("ClockCallback", (TrainerCallback,), {"on_step_end": Clock.on_step_end}))
+    trainer.add_callback(Clock())
     trainer.train()
-    return (stamps[-1] - stamps[0]) / (len(stamps) - 1)
+    return [later - earlier for earlier, later in itertools.pairwise(stamps)]
 
 
-def step_ratio(steps: int) -> None:
+def step_ratio(steps: int, repeats: int = 3) -> None:
     torch.manual_seed(0)
     tokenizer = build_tiny_tokenizer()
     rows = rl_rows(generate("arithmetic", 256, seed=0, config=GeneratorConfig(1, 2, 10)), seed=0)
@@ -89,17 +108,23 @@ def step_ratio(steps: int) -> None:
         build_tiny_causal_lm(tokenizer).save_pretrained(prover)
         tokenizer.save_pretrained(prover)
         scorer = VerifierScorer(build_tiny_classifier(tokenizer), tokenizer)
-        timings: dict[str, list[float]] = {"plain": [], "pvg": []}
-        for repeat in range(2):  # alternate, and keep each one's best: the first run also warms caches
-            for name, reward in (("plain", plain_correctness), ("pvg", PVGReward("src", 8, scorer.score))):
+        rewards = {"plain": Timed(plain_correctness), "pvg": Timed(PVGReward("src", 8, scorer.score))}
+        step_s: dict[str, list[float]] = {"plain": [], "pvg": []}
+        for repeat in range(repeats):  # alternate, so slow spells of the machine hit both
+            for name, reward in rewards.items():
                 work = Path(tmp) / f"{name}{repeat}"
-                timings[name].append(seconds_per_step(prover, reward, tokenizer, rows, steps, work))
-        plain, pvg = min(timings["plain"]), min(timings["pvg"])
-    threads = torch.get_num_threads()
-    print(f"GRPO step, tiny prover, 32 completions x 64 tokens, {threads} threads, {steps} steps, best of 2:")
-    print(f"  plain correctness reward: {plain:.3f} s/step")
-    print(f"  PVG reward (SRC):         {pvg:.3f} s/step")
-    print(f"  ratio PVG/plain: {pvg / plain:.3f}x (target <= 1.10)")
+                step_s[name] += step_seconds(prover, reward, tokenizer, rows, steps, work)
+    reward_ms = {name: 1000 * statistics.median(r.seconds) for name, r in rewards.items()}
+    n_steps, threads = len(step_s["pvg"]), torch.get_num_threads()
+    print(f"GRPO step, tiny prover, 32 completions x 64 tokens, {threads} threads, median of {n_steps}:")
+    for name, label in (("plain", "plain correctness reward:"), ("pvg", "PVG reward (SRC):        ")):
+        median_s = statistics.median(step_s[name])
+        print(f"  {label} {median_s:.3f} s/step (reward function {reward_ms[name]:.1f} ms/call)")
+    plain_s = statistics.median(step_s["plain"])
+    ratio = statistics.median(step_s["pvg"]) / plain_s
+    extra_s = (reward_ms["pvg"] - reward_ms["plain"]) / 1000
+    print(f"  ratio PVG/plain: {ratio:.3f}x (target <= 1.10)")
+    print(f"  ratio from the reward functions' time alone: {(plain_s + extra_s) / plain_s:.3f}x")
 
 
 def default_run() -> None:
@@ -121,7 +146,7 @@ def default_run() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=8, help="timed steps per run (after one warm-up)")
     parser.add_argument("--default", action="store_true", help="also run the embedded default")
     args = parser.parse_args()
     step_ratio(args.steps)
