@@ -20,6 +20,14 @@ from selfplay.verifier import VerifierConfig
 from selfplay.verifier_data import MixtureConfig
 
 ALGORITHMS = ("grpo", "rloo", "ppo")
+PROVER_INIT = "prover"  # verifier_model value: start the verifier from the initial prover
+
+
+def verifier_source(verifier_model: str | None) -> str:
+    """Where the verifier's initial weights come from, in words (for reports and model cards)."""
+    if verifier_model == PROVER_INIT:
+        return "the run's initial (warm-started) prover with a new score head"
+    return verifier_model or "the embedded tiny classifier (random init)"
 
 
 class ConfigError(ValueError):
@@ -84,7 +92,10 @@ class RunConfig:
     problems: ProblemsConfig = field(default_factory=ProblemsConfig)
     prover: ProverConfig = field(default_factory=ProverConfig)
     verifier: VerifierConfig = field(default_factory=lambda: VerifierConfig(max_steps=120))
-    verifier_model: str | None = None  # Hub name or folder of a classifier; None = embedded tiny model
+    # Where the verifier's initial weights come from: "prover" = the run's initial (warm-started)
+    # prover with a new one-score head; null = the embedded tiny classifier, random init; else a
+    # Hub name or folder of a classifier (write ./prover for a folder named "prover").
+    verifier_model: str | None = PROVER_INIT
     mixture: MixtureConfig = field(default_factory=lambda: MixtureConfig(n_pairs=120 * 32))
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     push_to_hub: PushConfig = field(default_factory=PushConfig)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from selfplay.config import PushConfig, RunConfig
+from selfplay.config import PROVER_INIT, PushConfig, RunConfig, verifier_source
 from selfplay.run_folder import DONE, round_name
 
 KINDS = ("prover", "verifier")
@@ -65,9 +65,19 @@ def _metrics(run_dir: Path, round_index: int) -> dict:
     return found
 
 
+def _base_text(kind: str, cfg: dict, base: str | None) -> str:
+    prover = base or "the embedded tiny Llama (random init, built locally, warm-started by SFT)"
+    if kind == "prover":
+        return prover
+    if cfg["verifier_model"] == PROVER_INIT:
+        return f"{verifier_source(PROVER_INIT)}: {prover}"
+    return verifier_source(base)
+
+
 def model_card(kind: str, round_index: int, cfg: dict, metrics: dict, repo: str | None) -> str:
     """The README.md of one checkpoint: what it is, how it was trained, its numbers, how to load it."""
-    base = cfg["prover"]["model"] if kind == "prover" else cfg["verifier_model"]
+    from_prover = kind == "prover" or cfg["verifier_model"] == PROVER_INIT
+    base = cfg["prover"]["model"] if from_prover else cfg["verifier_model"]
     section = cfg["prover"] if kind == "prover" else cfg["verifier"] | {"mixture": cfg["mixture"]}
     objective = (
         f"RL ({section['algorithm']}) with the `{section['reward']}` reward against the round's verifier"
@@ -86,7 +96,7 @@ def model_card(kind: str, round_index: int, cfg: dict, metrics: dict, repo: str 
             "---",
             f"# pvg-selfplay {kind}, round {round_index}",
             "",
-            f"- Base model: {base or 'the embedded tiny Llama (random init, built locally)'}",
+            f"- Base model: {_base_text(kind, cfg, base)}",
             f"- Round: {round_index} (branch `{revision_of(round_index)}`)",
             f"- Objective: {objective}",
             "",

@@ -22,7 +22,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 from envs.datasets import load_gsm8k, load_jsonl
 from envs.generators import GeneratorConfig, generate_mixture
 from envs.problems import split_problems
-from selfplay.config import RunConfig
+from selfplay.config import PROVER_INIT, RunConfig
 from selfplay.metrics import round_metrics
 from selfplay.run_folder import RunFolder, atomic_write_text, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
@@ -145,12 +145,13 @@ class Game:
             tokenizer.save_pretrained(out)
 
     def _init_verifier(self) -> None:
-        out = self.init / "verifier"
-        if self.cfg.verifier_model is None:
-            tokenizer = AutoTokenizer.from_pretrained(self.init / "prover")  # the shared tiny tokenizer
+        out, source = self.init / "verifier", self.cfg.verifier_model
+        if source is None:
+            tokenizer = AutoTokenizer.from_pretrained(self.init / "prover")  # the prover's tokenizer
             model = build_tiny_classifier(tokenizer)
         else:
-            model, tokenizer = load_classifier(self.cfg.verifier_model)
+            # From the initial prover: its body and tokenizer, and a new score head (seeded by the phase).
+            model, tokenizer = load_classifier(str(self.init / "prover") if source == PROVER_INIT else source)
         model.save_pretrained(out)
         tokenizer.save_pretrained(out)
 

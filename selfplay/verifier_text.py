@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-VERIFIER_TEMPLATE = "Problem: {question}\nSolution: {solution}"
+VERIFIER_TEMPLATE = "Problem: {question}\nSolution:\n{solution}"
 
 
 def format_verifier_input(question: str, solution: str) -> str:

@@ -67,6 +67,15 @@ def test_prover_and_verifier_parameters_changed(game_run):
         assert moved, f"no {role} parameter changed"
 
 
+def test_initial_verifier_starts_from_the_warm_started_prover(game_run):
+    prover = load_file(game_run / "init" / "prover" / "model.safetensors")
+    verifier = load_file(game_run / "init" / "verifier" / "model.safetensors")
+    body = [name for name in verifier if name.startswith("model.")]
+    assert len(body) == len([name for name in prover if name.startswith("model.")]) > 0
+    assert all(torch.equal(verifier[name], prover[name]) for name in body)
+    assert verifier["score.weight"].shape == (1, prover["model.embed_tokens.weight"].shape[1])
+
+
 def test_round_metrics_are_reported(game_run):
     metrics = json.loads((game_run / "round_001" / "metrics.json").read_text())
     for key in (

@@ -2,6 +2,7 @@
 
 from tokenizers import processors
 
+from selfplay.prompts import prover_prompt
 from selfplay.tiny import build_tiny_tokenizer
 from selfplay.verifier import pairs_dataset
 from selfplay.verifier_data import Pair
@@ -10,7 +11,7 @@ from selfplay.verifier_text import encode_verifier_inputs, format_verifier_input
 
 def test_template_text_is_pinned():
     assert format_verifier_input(" Ava has 3 cards. ", "3 + 4 = 7\n#### 7\n") == (
-        "Problem: Ava has 3 cards.\nSolution: 3 + 4 = 7\n#### 7"
+        "Problem: Ava has 3 cards.\nSolution:\n3 + 4 = 7\n#### 7"
     )
 
 
@@ -19,7 +20,17 @@ def test_ids_end_with_eos_and_repeat_for_repeated_texts():
     ids = encode_verifier_inputs(tokenizer, ["q", "q", "r"], ["1 + 1 = 2\n#### 2"] * 3)
     assert ids[0] == ids[1] != ids[2]
     assert all(row[-1] == tokenizer.eos_token_id for row in ids)
-    assert tokenizer.decode(ids[0]) == "Problem: q\nSolution: 1 + 1 = 2\n#### 2</s>"
+    assert tokenizer.decode(ids[0]) == "Problem: q\nSolution:\n1 + 1 = 2\n#### 2</s>"
+
+
+def test_solution_reaches_the_verifier_as_the_same_tokens_the_prover_wrote():
+    # A verifier started from the warm-started prover then reads solutions as that LM learned them.
+    tokenizer = build_tiny_tokenizer()
+    question, solution = "Ava has 3 cards.", "3 + 4 = 7\n7 * 2 = 14\n#### 14"
+    written = tokenizer(prover_prompt(question, "helpful") + solution, add_special_tokens=False)["input_ids"]
+    read = encode_verifier_inputs(tokenizer, [question], [solution])[0][:-1]  # without EOS
+    solution_ids = tokenizer(solution, add_special_tokens=False)["input_ids"]
+    assert written[-len(solution_ids) :] == read[-len(solution_ids) :] == solution_ids
 
 
 def test_training_pairs_carry_the_scorer_ids_even_for_a_bos_adding_tokenizer():

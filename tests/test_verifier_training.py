@@ -1,8 +1,10 @@
 """The tiny verifier learns, on CPU, to tell reference solutions from subtly wrong ones.
 
-Wrong solutions here have their final line off by 1-9 (``corrupt_final``). A changed *middle* step
-(``corrupt_step``) is learned only partly at this size and budget (held-out AUC about 0.87 after
-1,600 steps): see ``bench/verifier_bench.py`` and docs/verifier.md.
+As in the embedded default, the verifier starts from a tiny Llama warm-started on reference
+solutions (``verifier_model: prover``): its body, and a new score head. Wrong solutions have one
+step's result off by 1-9 and every later step, the final answer included, following from it
+(``corrupt_step``) - the issue's learning test. From random init the same budget reaches about
+0.87 (``bench/verifier_bench.py --learning``, docs/verifier.md).
 """
 
 import json
@@ -11,11 +13,12 @@ import random
 import pytest
 import torch
 
-from envs.corrupt import corrupt_final
+from envs.corrupt import corrupt_step
 from envs.generators import GeneratorConfig, generate
 from envs.problems import split_problems
 from selfplay.scoring import VerifierScorer, verifier_metrics
-from selfplay.tiny import build_tiny_classifier, build_tiny_tokenizer
+from selfplay.sft import warm_start
+from selfplay.tiny import build_tiny_causal_lm, build_tiny_tokenizer
 from selfplay.verifier import (
     VerifierConfig,
     load_classifier,
@@ -26,47 +29,61 @@ from selfplay.verifier import (
 )
 from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
 
-STEPS = 300
+STEPS = 1200
+WARM_START_STEPS = 800
 
 
 def _labelled(problems, rng):
-    questions, solutions, labels = [], [], []
+    """Reference solutions (correct) and their ``corrupt_step`` versions (incorrect)."""
+    out = []
     for problem in problems:
-        questions += [problem.question, problem.question]
-        solutions += [problem.solution, corrupt_final(problem.solution, rng)]
-        labels += [True, False]
-    return questions, solutions, labels
+        wrong = corrupt_step(problem.solution, rng)
+        if wrong is not None:
+            out += [(problem, problem.solution, True), (problem, wrong, False)]
+    return out
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("verifier")
     torch.manual_seed(0)
-    splits = split_problems(generate("arithmetic", 6000, seed=0, config=GeneratorConfig(2, 4, 50)))
-    rng = random.Random(0)
+    splits = split_problems(generate("arithmetic", 20_000, seed=0, config=GeneratorConfig(1, 2, 10)))
+    tokenizer = build_tiny_tokenizer()
+    warm_start(
+        build_tiny_causal_lm(tokenizer),
+        tokenizer,
+        splits["prover"] + splits["verifier"],
+        root / "lm",
+        steps=WARM_START_STEPS,
+        learning_rate=3e-3,
+        batch_size=32,
+        seed=0,
+    )
+    classifier, _ = load_classifier(str(root / "lm"))  # the LM's body, a new score head
+    classifier.save_pretrained(root / "init")
+    tokenizer.save_pretrained(root / "init")
+    init_state = {name: t.clone() for name, t in classifier.state_dict().items()}
     pool = [
-        Sample(p.id, INITIAL_ROUND, role, p.question, solution, ok)
-        for p in splits["verifier"]
-        for role, solution, ok in (
-            ("helpful", p.solution, True),
-            ("sneaky", corrupt_final(p.solution, rng), False),
-        )
+        Sample(p.id, INITIAL_ROUND, "helpful" if ok else "sneaky", p.question, solution, ok)
+        for p, solution, ok in _labelled(splits["verifier"], random.Random(0))
     ]
     config = VerifierConfig(max_steps=STEPS)
     pairs, counts = build_mixture(pool, 0, MixtureConfig(n_pairs=STEPS * config.pairs_per_device))
-    tokenizer = build_tiny_tokenizer()
-    build_tiny_classifier(tokenizer).save_pretrained(root / "init")
-    tokenizer.save_pretrained(root / "init")
     model, tokenizer, log = train_verifier(root / "init", pairs, config, root / "work")
     held_out = _labelled(splits["test"][:400], random.Random(1))
     return {
         "root": root,
+        "init_state": init_state,
         "model": model,
         "tokenizer": tokenizer,
         "log": log,
         "config": config,
         "counts": counts,
-        "held_out": held_out,
+        "held_out": (
+            [p.question for p, _, _ in held_out],
+            [s for _, s, _ in held_out],
+            [ok for _, _, ok in held_out],
+        ),
     }
 
 
@@ -75,7 +92,7 @@ def test_learns_to_rank_correct_above_corrupted_on_held_out_problems(trained):
     metrics = verifier_metrics(
         VerifierScorer(trained["model"], trained["tokenizer"]).score(questions, solutions), labels
     )
-    assert metrics["roc_auc"] >= 0.85, metrics
+    assert metrics["roc_auc"] >= 0.9, metrics
     assert metrics["mean_score_correct"] > metrics["mean_score_incorrect"]
 
 
@@ -90,11 +107,7 @@ def test_parameters_moved_and_loss_fell(trained):
 
 def test_training_never_touches_the_initial_weights(trained):
     reloaded, _ = load_classifier(str(trained["root"] / "init"))
-    fresh, _ = load_classifier(str(trained["root"] / "init"))
-    assert all(
-        torch.equal(a, b)
-        for a, b in zip(reloaded.state_dict().values(), fresh.state_dict().values(), strict=True)
-    )
+    assert all(torch.equal(trained["init_state"][name], t) for name, t in reloaded.state_dict().items())
 
 
 def test_saved_verifier_loads_back_to_the_same_scores(trained):
