@@ -57,7 +57,7 @@ class PVGReward:
         self.reward, self.num_generations, self.score_fn = reward, num_generations, score_fn
         self.__name__ = f"pvg_{reward}"  # TRL names the logged reward column after this
         # Per call: mean verifier score of helpful-correct and of sneaky-incorrect samples (None if
-        # there were none); the trainer's score-parity stop rule reads it.
+        # there were none, or no verifier); the trainer's score-parity stop rule reads it.
         self.parity_history: list[tuple[float | None, float | None]] = []
         # Per call: share of sneaky samples that are incorrect (None without sneaky samples); the
         # attack-robustness evaluation reads it.
@@ -87,17 +87,19 @@ class PVGReward:
         helpful = [r == "helpful" for r in role]
         scores = list(self.score_fn(question, texts)) if self.score_fn else [0.0] * len(texts)
         rewards = REWARDS[self.reward](scores, correct, helpful, groups)
-        parity = (
-            _mean(scores, [h and c for h, c in zip(helpful, correct, strict=True)]),
-            _mean(scores, [not h and not c for h, c in zip(helpful, correct, strict=True)]),
-        )
+        parity = (None, None)  # no verifier, no scores to compare: the stop rule never fires
+        if self.score_fn is not None:
+            parity = (
+                _mean(scores, [h and c for h, c in zip(helpful, correct, strict=True)]),
+                _mean(scores, [not h and not c for h, c in zip(helpful, correct, strict=True)]),
+            )
         self.parity_history.append(parity)
         self.sneaky_incorrect_history.append(_mean([float(not c) for c in correct], [not h for h in helpful]))
         if log_metric is not None:
             for name, value in zip(
                 ("helpful_correct/verifier_score", "sneaky_incorrect/verifier_score"), parity, strict=True
             ):
-                if value is not None and self.score_fn is not None:
+                if value is not None:
                     log_metric(name, value)
             failures = [r.reason not in (CORRECT, WRONG_ANSWER) for r in results]
             self._log_per_role(log_metric, role, rewards, scores, correct, failures)

@@ -68,9 +68,9 @@ class ProverConfig:
 
 @dataclass
 class SamplingConfig:
-    problems_per_round: int = 160  # verifier-split problems sampled after each prover phase
+    problems_per_round: int = 400  # verifier-split problems sampled after each prover phase
     samples_per_role: int = 2  # completions per (problem, role) added to the verifier pool
-    eval_problems: int = 100  # test-split problems for each round's metrics
+    eval_problems: int = 200  # test-split problems for each round's metrics
     eval_samples_per_role: int = 4  # completions per (test problem, role): more samples, less noise
     batch_size: int = 64  # prompts per generate() call
 
@@ -91,12 +91,12 @@ class RunConfig:
     report_to: str = "none"  # passed to TRL: none | tensorboard | wandb
     problems: ProblemsConfig = field(default_factory=ProblemsConfig)
     prover: ProverConfig = field(default_factory=ProverConfig)
-    verifier: VerifierConfig = field(default_factory=lambda: VerifierConfig(max_steps=120))
+    verifier: VerifierConfig = field(default_factory=lambda: VerifierConfig(max_steps=300))
     # Where the verifier's initial weights come from: "prover" = the run's initial (warm-started)
     # prover with a new one-score head; null = the embedded tiny classifier, random init; else a
     # Hub name or folder of a classifier (write ./prover for a folder named "prover").
     verifier_model: str | None = PROVER_INIT
-    mixture: MixtureConfig = field(default_factory=lambda: MixtureConfig(n_pairs=120 * 32))
+    mixture: MixtureConfig = field(default_factory=lambda: MixtureConfig(n_pairs=300 * 32))
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     push_to_hub: PushConfig = field(default_factory=PushConfig)
 

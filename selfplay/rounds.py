@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -98,6 +99,7 @@ class Game:
             self._say(f"[pvg] {name}: done, skipped")
             return
         self._say(f"[pvg] {name}: running")
+        start = time.perf_counter()
         if self.state.is_main_process:
             self.folder.clear(outputs)
         self.state.wait_for_everyone()
@@ -108,6 +110,7 @@ class Game:
         if self.state.is_main_process:
             self.folder.mark_done(name, outputs)
         self.state.wait_for_everyone()
+        self._say(f"[pvg] {name}: done in {time.perf_counter() - start:.1f} s")
 
     def _say(self, message: str) -> None:
         if self.state.is_main_process:

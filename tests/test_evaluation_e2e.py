@@ -121,7 +121,9 @@ def test_push_dry_run_writes_loadable_models_with_cards(evaluated, tmp_path):
     card = (prover / "README.md").read_text()
     assert f"- helpful_accuracy: {metrics['helpful_accuracy']}" in card
     assert "attack_steps_to_success" in card and 'revision="round_001"' in card
-    assert "pairwise" in (verifier / "README.md").read_text()
+    verifier_card = (verifier / "README.md").read_text()
+    assert "pairwise" in verifier_card
+    assert "- Base model: the run's initial (warm-started) prover with a new score head: " in verifier_card
     assert not any("hf_canary" in p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
 
 

@@ -1,6 +1,7 @@
 import pytest
 
 from rewards.trl_adapter import PVGReward, check_group_layout, completion_text
+from selfplay.prover import parity_reached
 
 COLUMNS = {
     "problem_id": ["p1", "p1", "p1", "p1"],
@@ -44,8 +45,12 @@ def test_src_through_the_adapter_with_per_role_logs():
 
 def test_correctness_baseline_needs_no_verifier_and_reads_conversational_completions():
     chat = [[{"role": "assistant", "content": text}] for text in COMPLETIONS]
-    values = PVGReward("correctness", num_generations=2)(["p"] * 4, chat, **COLUMNS)
+    reward = PVGReward("correctness", num_generations=2)
+    values = reward(["p"] * 4, chat, **COLUMNS)
     assert values == [1.0, 0.0, 1.0, 1.0]
+    # No verifier scores: the score-parity stop rule has nothing to compare and must never fire.
+    assert reward.parity_history == [(None, None)]
+    assert not parity_reached(reward.parity_history * 10, window=5)
     assert completion_text([{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]) == "y"
 
 
