@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from datasets import Dataset
+from transformers import Trainer
 from trl import SFTConfig, SFTTrainer
 
 from envs.problems import Problem
@@ -26,8 +27,9 @@ class WarmStartTrainer(SFTTrainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.args.device.type != "cpu" or return_outputs:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        outputs = model(**inputs, use_cache=False, num_items_in_batch=num_items_in_batch)
-        return outputs.loss
+        # transformers' Trainer.compute_loss: the model's loss, normalised by the batch's tokens
+        # across processes (and scaled back for DDP's gradient averaging), like TRL's.
+        return Trainer.compute_loss(self, model, inputs | {"use_cache": False}, False, num_items_in_batch)
 
 
 def warm_start(
