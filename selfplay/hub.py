@@ -65,19 +65,21 @@ def _metrics(run_dir: Path, round_index: int) -> dict:
     return found
 
 
-def _base_text(kind: str, cfg: dict, base: str | None) -> str:
-    prover = base or "the embedded tiny Llama (random init, built locally, warm-started by SFT)"
+def _base(kind: str, cfg: dict) -> tuple[str | None, str]:
+    """The checkpoint's Hub base model (None for the embedded tiny Llama) and, in words, where its
+    initial weights came from."""
+    prover = cfg["prover"]["model"]
+    prover_text = prover or "the embedded tiny Llama (random init, built locally, warm-started by SFT)"
     if kind == "prover":
-        return prover
+        return prover, prover_text
     if cfg["verifier_model"] == PROVER_INIT:
-        return f"{verifier_source(PROVER_INIT)}: {prover}"
-    return verifier_source(base)
+        return prover, f"{verifier_source(PROVER_INIT)}: {prover_text}"
+    return cfg["verifier_model"], verifier_source(cfg["verifier_model"])
 
 
 def model_card(kind: str, round_index: int, cfg: dict, metrics: dict, repo: str | None) -> str:
     """The README.md of one checkpoint: what it is, how it was trained, its numbers, how to load it."""
-    from_prover = kind == "prover" or cfg["verifier_model"] == PROVER_INIT
-    base = cfg["prover"]["model"] if from_prover else cfg["verifier_model"]
+    base, base_text = _base(kind, cfg)
     section = cfg["prover"] if kind == "prover" else cfg["verifier"] | {"mixture": cfg["mixture"]}
     objective = (
         f"RL ({section['algorithm']}) with the `{section['reward']}` reward against the round's verifier"
@@ -96,7 +98,7 @@ def model_card(kind: str, round_index: int, cfg: dict, metrics: dict, repo: str 
             "---",
             f"# pvg-selfplay {kind}, round {round_index}",
             "",
-            f"- Base model: {_base_text(kind, cfg, base)}",
+            f"- Base model: {base_text}",
             f"- Round: {round_index} (branch `{revision_of(round_index)}`)",
             f"- Objective: {objective}",
             "",

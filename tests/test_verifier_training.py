@@ -3,8 +3,8 @@
 As in the embedded default, the verifier starts from a tiny Llama warm-started on reference
 solutions (``verifier_model: prover``): its body, and a new score head. Wrong solutions have one
 step's result off by 1-9 and every later step, the final answer included, following from it
-(``corrupt_step``) - the issue's learning test. From random init the same budget reaches about
-0.87 (``bench/verifier_bench.py --learning``, docs/verifier.md).
+(``corrupt_step``) - the issue's learning test. From random init the same budget reached 0.81
+(``bench/verifier_bench.py --learning``, docs/verifier.md).
 """
 
 import json
