@@ -33,7 +33,7 @@ from envs.problems import split_problems
 from selfplay.scoring import VerifierScorer, verifier_metrics
 from selfplay.sft import warm_start
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
-from selfplay.verifier import VerifierConfig, load_classifier, train_verifier
+from selfplay.verifier import VerifierConfig, save_initial_classifier, train_verifier
 from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
 
 
@@ -108,13 +108,12 @@ def initial_weights(tokenizer, splits, root: Path) -> dict[str, Path]:
         batch_size=32,
         seed=0,
     )
-    load_classifier(str(root / "lm"))[0].save_pretrained(inits["warm-started LM"])
+    save_initial_classifier(root / "lm", inits["warm-started LM"])
     print(
         f"  (LM warm start: {WARM_START_STEPS} SFT steps of 32 on {len(problems)} problems, "
         f"{time.perf_counter() - start:.0f} s)"
     )
-    for folder in inits.values():
-        tokenizer.save_pretrained(folder)
+    tokenizer.save_pretrained(inits["random init"])
     return inits
 
 

@@ -30,7 +30,13 @@ from selfplay.sampling import sample_and_label
 from selfplay.scoring import VerifierScorer, write_metrics
 from selfplay.sft import warm_start
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
-from selfplay.verifier import load_classifier, load_verifier, save_verifier, train_verifier, verifier_info
+from selfplay.verifier import (
+    load_verifier,
+    save_initial_classifier,
+    save_verifier,
+    train_verifier,
+    verifier_info,
+)
 from selfplay.verifier_data import INITIAL_ROUND, Sample, build_mixture
 
 # (phase, its output under round_XXX/, whether every process runs it), in order.
@@ -149,13 +155,12 @@ class Game:
 
     def _init_verifier(self) -> None:
         out, source = self.init / "verifier", self.cfg.verifier_model
-        if source is None:
-            tokenizer = AutoTokenizer.from_pretrained(self.init / "prover")  # the prover's tokenizer
-            model = build_tiny_classifier(tokenizer)
-        else:
+        if source is not None:
             # From the initial prover: its body and tokenizer, and a new score head (seeded by the phase).
-            model, tokenizer = load_classifier(str(self.init / "prover") if source == PROVER_INIT else source)
-        model.save_pretrained(out)
+            save_initial_classifier(self.init / "prover" if source == PROVER_INIT else source, out)
+            return
+        tokenizer = AutoTokenizer.from_pretrained(self.init / "prover")  # the prover's tokenizer
+        build_tiny_classifier(tokenizer).save_pretrained(out)
         tokenizer.save_pretrained(out)
 
     def _load_prover(self, path: Path):

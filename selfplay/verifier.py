@@ -106,6 +106,16 @@ def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, AutoTokenizer]:
     return model, tokenizer
 
 
+def save_initial_classifier(name_or_path: str, out_dir: str | Path) -> PreTrainedModel:
+    """Save :func:`load_classifier`'s model and tokenizer to ``out_dir`` as a verifier's initial
+    weights (``train_verifier``'s ``init_dir``); from a causal LM that is its body with a new score
+    head. Returns the model."""
+    model, tokenizer = load_classifier(str(name_or_path))
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return model
+
+
 def save_verifier(out_dir: str | Path, model: PreTrainedModel, tokenizer, info: dict) -> Path:
     """Write model, tokenizer and ``verifier.json`` (objective, λ, counts, seed, metrics) to ``out_dir``."""
     out_dir = Path(out_dir)

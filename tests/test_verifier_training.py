@@ -23,6 +23,7 @@ from selfplay.verifier import (
     VerifierConfig,
     load_classifier,
     load_verifier,
+    save_initial_classifier,
     save_verifier,
     train_verifier,
     verifier_info,
@@ -59,9 +60,7 @@ def trained(tmp_path_factory):
         batch_size=32,
         seed=0,
     )
-    classifier, _ = load_classifier(str(root / "lm"))  # the LM's body, a new score head
-    classifier.save_pretrained(root / "init")
-    tokenizer.save_pretrained(root / "init")
+    classifier = save_initial_classifier(root / "lm", root / "init")  # the LM's body, a new score head
     init_state = {name: t.clone() for name, t in classifier.state_dict().items()}
     pool = [
         Sample(p.id, INITIAL_ROUND, "helpful" if ok else "sneaky", p.question, solution, ok)
