@@ -18,16 +18,26 @@ import yaml
 
 from selfplay.verifier import VerifierConfig
 from selfplay.verifier_data import MixtureConfig
+from selfplay.verifier_pretrain import VerifierPretrainConfig
 
 ALGORITHMS = ("grpo", "rloo", "ppo")
 PROVER_INIT = "prover"  # verifier_model value: start the verifier from the initial prover
 
 
-def verifier_source(verifier_model: str | None) -> str:
+def verifier_source(verifier_model: str | None, pretrain_steps: int = 0) -> str:
     """Where the verifier's initial weights come from, in words (for reports and model cards)."""
     if verifier_model == PROVER_INIT:
-        return "the run's initial (warm-started) prover with a new score head"
-    return verifier_model or "the embedded tiny classifier (random init)"
+        source = "the run's initial (warm-started) prover with a new score head"
+    else:
+        source = verifier_model or "the embedded tiny classifier (random init)"
+    return source + pretrain_note(pretrain_steps)
+
+
+def pretrain_note(pretrain_steps: int) -> str:
+    """``verifier_pretrain`` in words, to follow the verifier's source ("" when off)."""
+    if not pretrain_steps:
+        return ""
+    return f"; then pretrained for {pretrain_steps} steps on reference vs one-step-corrupted solutions"
 
 
 class ConfigError(ValueError):
@@ -91,11 +101,18 @@ class RunConfig:
     report_to: str = "none"  # passed to TRL: none | tensorboard | wandb
     problems: ProblemsConfig = field(default_factory=ProblemsConfig)
     prover: ProverConfig = field(default_factory=ProverConfig)
-    verifier: VerifierConfig = field(default_factory=lambda: VerifierConfig(max_steps=300))
+    # Rounds fine-tune the pretrained initial weights gently: at 1e-3 the pool's 800 samples pulled
+    # the verifier's test AUC from 0.80 down to 0.75; at 1e-4 it stayed at 0.78-0.81 (docs/game.md).
+    verifier: VerifierConfig = field(
+        default_factory=lambda: VerifierConfig(max_steps=300, learning_rate=1e-4)
+    )
     # Where the verifier's initial weights come from: "prover" = the run's initial (warm-started)
     # prover with a new one-score head; null = the embedded tiny classifier, random init; else a
     # Hub name or folder of a classifier (write ./prover for a folder named "prover").
     verifier_model: str | None = PROVER_INIT
+    # Once, before round 0: train those weights to rank the verifier split's reference solutions
+    # above one-step-corrupted ones; every round restarts from the result (steps 0 = off).
+    verifier_pretrain: VerifierPretrainConfig = field(default_factory=VerifierPretrainConfig)
     mixture: MixtureConfig = field(default_factory=lambda: MixtureConfig(n_pairs=300 * 32))
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     push_to_hub: PushConfig = field(default_factory=PushConfig)
@@ -222,6 +239,7 @@ def load_config(argv: list[str]) -> tuple[RunConfig, list[str]]:
         setattr(config, name, _rebuild(getattr(config, name), name))
     config.verifier = _rebuild(config.verifier, "verifier")
     config.mixture = _rebuild(config.mixture, "mixture")
+    config.verifier_pretrain = _rebuild(config.verifier_pretrain, "verifier_pretrain")
     config.validate()
     return config, switches
 
@@ -234,6 +252,7 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
     saved = (yaml.safe_load(path.read_text()) or {}).get("config")
     if not isinstance(saved, dict):
         raise ConfigError(f"{path}: no 'config' section")
+    saved.setdefault("verifier_pretrain", {"steps": 0})  # folders from before the field had none
     config = RunConfig()
     _apply(config, saved)
     config.validate()

@@ -200,7 +200,7 @@ def _config_summary(summary: dict) -> str:
             f"- prover: {p.model or 'embedded tiny Llama'}, {p.algorithm}, reward {p.reward}, "
             f"lr {p.learning_rate}, beta {p.beta}, {p.max_steps} steps × {p.per_device_train_batch_size} "
             f"completions ({p.num_generations} per prompt), warm start {p.sft_steps} SFT steps",
-            f"- verifier: {verifier_source(cfg.verifier_model)}, {v.objective} "
+            f"- verifier: {verifier_source(cfg.verifier_model, cfg.verifier_pretrain.steps)}, {v.objective} "
             f"(λ {v.lam}), {v.max_steps} steps × {v.pairs_per_device} pairs",
             f"- evaluation: {summary['eval_config']}",
         ]

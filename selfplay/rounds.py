@@ -1,6 +1,7 @@
 """The game, phase by phase (DESIGN §2), resumable at the first unfinished phase.
 
-Phases, in order: ``init/prover`` (tokenizer and warm start), ``init/verifier`` (initial weights),
+Phases, in order: ``init/prover`` (tokenizer and warm start), ``init/verifier`` (initial weights, optionally
+pretrained on the environment's corruptions),
 ``init/samples`` (the initial prover in both roles), then per round ``r``: ``verifier`` (trained
 from its initial weights on the pool), ``prover`` (RL from its initial weights against that
 verifier), ``samples`` (the new prover in both roles on verifier-split problems, appended to the
@@ -38,6 +39,7 @@ from selfplay.verifier import (
     verifier_info,
 )
 from selfplay.verifier_data import INITIAL_ROUND, Sample, build_mixture
+from selfplay.verifier_pretrain import pretrain_verifier
 
 # (phase, its output under round_XXX/, whether every process runs it), in order.
 ROUND_PHASES = (
@@ -87,7 +89,7 @@ class Game:
 
     def play(self) -> None:
         self._phase("init/prover", -1, [self.init / "prover"], self._init_prover, trains=True)
-        self._phase("init/verifier", -1, [self.init / "verifier"], self._init_verifier)
+        self._phase("init/verifier", -1, [self.init / "verifier"], self._init_verifier, trains=True)
         self._phase(
             "init/samples", -1, [self.init / "samples.jsonl", self.init / "metrics.json"], self._init_samples
         )
@@ -154,7 +156,15 @@ class Game:
             tokenizer.save_pretrained(out)
 
     def _init_verifier(self) -> None:
-        out, source = self.init / "verifier", self.cfg.verifier_model
+        out = self.init / "verifier"
+        if self.state.is_main_process:
+            self._save_initial_verifier(out)
+        self.state.wait_for_everyone()
+        if self.cfg.verifier_pretrain.steps:
+            self._pretrain_verifier(out)
+
+    def _save_initial_verifier(self, out: Path) -> None:
+        source = self.cfg.verifier_model
         if source is not None:
             # From the initial prover: its body and tokenizer, and a new score head (seeded by the phase).
             save_initial_classifier(self.init / "prover" if source == PROVER_INIT else source, out)
@@ -162,6 +172,23 @@ class Game:
         tokenizer = AutoTokenizer.from_pretrained(self.init / "prover")  # the prover's tokenizer
         build_tiny_classifier(tokenizer).save_pretrained(out)
         tokenizer.save_pretrained(out)
+
+    def _pretrain_verifier(self, out: Path) -> None:
+        """Overwrite the initial weights in ``out`` with their pretrained version (all processes train)."""
+        model, tokenizer, log = pretrain_verifier(
+            out,
+            self.splits["verifier"],
+            self.cfg.verifier_pretrain,
+            self.cfg.verifier,
+            self.init / "_verifier_pretrain_work",
+            report_to=self.cfg.report_to,
+        )
+        if self.state.is_main_process:
+            metrics = {"train_loss": log["train_loss"]}
+            info = verifier_info(log["config"], {"pretrain": log["counts"]}, metrics)
+            info["pretrain"] = asdict(self.cfg.verifier_pretrain)
+            info["num_processes"] = self.state.num_processes
+            save_verifier(out, model, tokenizer, info)
 
     def _load_prover(self, path: Path):
         model = AutoModelForCausalLM.from_pretrained(path).to(self.state.device)

@@ -27,6 +27,8 @@ SHORT = [
     "4",
     "--prover.max_completion_length",
     "32",
+    "--verifier_pretrain.steps",
+    "10",
     "--verifier.max_steps",
     "20",
     "--mixture.n_pairs",

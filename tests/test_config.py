@@ -50,6 +50,7 @@ def test_cli_overrides_win_over_the_file_and_switches_are_returned():
         (["--prover.num_generations", "5"], "multiple of prover.num_generations"),
         (["--verifier.objective", "hinge"], "verifier: verifier.objective"),
         (["--mixture.round_weighting", "linear"], "mixture: mixture.round_weighting"),
+        (["--verifier_pretrain.steps", "-1"], "verifier_pretrain: verifier_pretrain.steps must be >= 0"),
         (["--config", "nope.yaml"], "--config nope.yaml: no such file"),
         (["stray"], "unexpected argument 'stray'"),
     ],

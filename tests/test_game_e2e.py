@@ -67,13 +67,33 @@ def test_prover_and_verifier_parameters_changed(game_run):
         assert moved, f"no {role} parameter changed"
 
 
-def test_initial_verifier_starts_from_the_warm_started_prover(game_run):
-    prover = load_file(game_run / "init" / "prover" / "model.safetensors")
-    verifier = load_file(game_run / "init" / "verifier" / "model.safetensors")
+def _same_body(verifier_dir, prover_dir) -> bool:
+    """Whether the classifier in ``verifier_dir`` has the prover's body exactly (names, shapes, values)."""
+    prover = load_file(prover_dir / "model.safetensors")
+    verifier = load_file(verifier_dir / "model.safetensors")
     body = [name for name in verifier if name.startswith("model.")]
     assert len(body) == len([name for name in prover if name.startswith("model.")]) > 0
-    assert all(torch.equal(verifier[name], prover[name]) for name in body)
     assert verifier["score.weight"].shape == (1, prover["model.embed_tokens.weight"].shape[1])
+    return all(torch.equal(verifier[name], prover[name]) for name in body)
+
+
+def test_initial_verifier_is_the_warm_started_prover_pretrained_on_corruptions(game_run):
+    assert not _same_body(game_run / "init" / "verifier", game_run / "init" / "prover")
+    info = json.loads((game_run / "init" / "verifier" / "verifier.json").read_text())
+    assert info["pretrain"]["steps"] == 10 and info["config"]["max_steps"] == 10
+    assert info["data_counts"]["pretrain"]["pairs"] > 0
+
+
+def test_without_pretraining_the_initial_verifier_is_the_prover_body_and_a_new_head(game_run, tmp_path):
+    from selfplay.config import load_config
+    from selfplay.rounds import Game
+    from selfplay.run_folder import RunFolder
+
+    shutil.copytree(game_run / "init" / "prover", tmp_path / "init" / "prover")
+    cfg, _ = load_config([*SHORT, "--verifier_pretrain.steps", "0"])
+    Game(cfg, RunFolder(tmp_path))._init_verifier()
+    assert _same_body(tmp_path / "init" / "verifier", tmp_path / "init" / "prover")
+    assert not (tmp_path / "init" / "verifier" / "verifier.json").exists()
 
 
 def test_round_metrics_are_reported(game_run):
@@ -124,9 +144,8 @@ def test_two_process_torchrun_completes_a_round_with_whole_groups(game_run, tmp_
     folder = tmp_path / "ddp"
     shutil.copytree(game_run / "init", folder / "init")
     shutil.copy(game_run / "config.yaml", folder / "config.yaml")
-    (folder / "state.json").write_text(
-        json.dumps({"completed": ["init/prover", "init/verifier", "init/samples"]})
-    )
+    # init/verifier is redone: pretraining runs on both processes too.
+    (folder / "state.json").write_text(json.dumps({"completed": ["init/prover", "init/samples"]}))
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [
@@ -151,5 +170,7 @@ def test_two_process_torchrun_completes_a_round_with_whole_groups(game_run, tmp_
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     prover_log = json.loads((folder / "round_000" / "prover" / "train_log.json").read_text())
     verifier_info = json.loads((folder / "round_000" / "verifier" / "verifier.json").read_text())
+    pretrain_info = json.loads((folder / "init" / "verifier" / "verifier.json").read_text())
     assert prover_log["num_processes"] == 2 and verifier_info["num_processes"] == 2
+    assert pretrain_info["num_processes"] == 2
     assert (folder / "round_000" / "metrics.json").is_file()

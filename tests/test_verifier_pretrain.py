@@ -1,0 +1,65 @@
+"""Pretraining the verifier's initial weights on the environment's corruptions."""
+
+import pytest
+import torch
+
+from envs.checker import check_completion
+from envs.generators import GeneratorConfig, generate
+from envs.problems import Problem
+from selfplay.tiny import build_tiny_classifier, build_tiny_tokenizer
+from selfplay.verifier import VerifierConfig, load_classifier
+from selfplay.verifier_pretrain import (
+    PretrainDataError,
+    VerifierPretrainConfig,
+    corruption_pairs,
+    pretrain_verifier,
+)
+
+PROBLEMS = generate("arithmetic", 40, seed=0, config=GeneratorConfig(1, 2, 10))
+PROSE = Problem("gsm-1", "How many?", "5", "gsm8k", solution="She has five apples.\n#### 5")
+NO_SOLUTION = Problem("m-1", "What is x?", "2", "math500")
+
+
+def test_one_pair_per_corruptible_problem_with_a_wrong_final_answer():
+    pairs, counts = corruption_pairs([*PROBLEMS, PROSE, NO_SOLUTION], seed=0)
+    assert counts == {"problems": 42, "pairs": len(pairs), "skipped": 42 - len(pairs)}
+    assert len(pairs) >= 30 and counts["skipped"] >= 2
+    by_id = {p.id: p for p in PROBLEMS}
+    for pair in pairs:
+        problem = by_id[pair.problem_id]
+        assert (pair.question, pair.correct_solution) == (problem.question, problem.solution)
+        assert check_completion(pair.correct_solution, problem.answer, with_steps=False).correct
+        assert not check_completion(pair.incorrect_solution, problem.answer, with_steps=False).correct
+    assert {p.problem_id for p in pairs}.isdisjoint({"gsm-1", "m-1"})
+
+
+def test_pairs_are_deterministic_for_the_seed():
+    assert corruption_pairs(PROBLEMS, seed=3) == corruption_pairs(PROBLEMS, seed=3)
+    assert corruption_pairs(PROBLEMS, seed=3)[0] != corruption_pairs(PROBLEMS, seed=4)[0]
+
+
+def test_no_corruptible_problem_is_an_error_naming_the_fix():
+    with pytest.raises(PretrainDataError, match=r"none of 2 .*--verifier_pretrain.steps 0"):
+        corruption_pairs([PROSE, NO_SOLUTION], seed=0)
+
+
+@pytest.mark.parametrize(("steps", "lr"), [(-1, 1e-3), (10, 0.0)])
+def test_bad_settings_name_the_field(steps, lr):
+    with pytest.raises(ValueError, match="verifier_pretrain"):
+        VerifierPretrainConfig(steps=steps, learning_rate=lr)
+
+
+def test_pretraining_moves_the_initial_weights_and_records_its_settings(tmp_path):
+    tokenizer = build_tiny_tokenizer()
+    torch.manual_seed(0)
+    build_tiny_classifier(tokenizer).save_pretrained(tmp_path / "init")
+    tokenizer.save_pretrained(tmp_path / "init")
+    before, _ = load_classifier(str(tmp_path / "init"))
+    pretrain = VerifierPretrainConfig(steps=6, learning_rate=2e-3)
+    model, _, log = pretrain_verifier(
+        tmp_path / "init", PROBLEMS, pretrain, VerifierConfig(pairs_per_device=4), tmp_path / "work"
+    )
+    moved = [n for n, t in before.state_dict().items() if not torch.equal(t, model.state_dict()[n])]
+    assert "score.weight" in moved and len(moved) == len(before.state_dict())
+    assert (log["steps"], log["config"].max_steps, log["config"].learning_rate) == (6, 6, 2e-3)
+    assert log["counts"]["pairs"] == len(corruption_pairs(PROBLEMS, seed=0)[0])
