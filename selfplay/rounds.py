@@ -1,8 +1,8 @@
 """The game, phase by phase (DESIGN §2), resumable at the first unfinished phase.
 
-Phases, in order: ``init/prover`` (tokenizer and warm start), ``init/verifier`` (initial weights, optionally
-pretrained on the environment's corruptions),
-``init/samples`` (the initial prover in both roles), then per round ``r``: ``verifier`` (trained
+Phases, in order: ``init/prover`` (tokenizer and warm start), ``init/verifier`` (initial
+weights, optionally pretrained on the environment's corruptions), ``init/samples`` (the initial
+prover in both roles), then per round ``r``: ``verifier`` (trained
 from its initial weights on the pool), ``prover`` (RL from its initial weights against that
 verifier), ``samples`` (the new prover in both roles on verifier-split problems, appended to the
 pool) and ``metrics`` (fresh test-split samples). Each phase seeds torch from (seed, round, phase).
@@ -39,7 +39,7 @@ from selfplay.verifier import (
     verifier_info,
 )
 from selfplay.verifier_data import INITIAL_ROUND, Sample, build_mixture
-from selfplay.verifier_pretrain import pretrain_verifier
+from selfplay.verifier_pretrain import corruption_pairs, pretrain_verifier
 
 # (phase, its output under round_XXX/, whether every process runs it), in order.
 ROUND_PHASES = (
@@ -86,6 +86,8 @@ class Game:
         self.cfg, self.folder, self.state = cfg, folder, PartialState(cpu=not torch.cuda.is_available())
         self.splits = load_problems(cfg)
         self.init = folder.root / "init"
+        if cfg.verifier_pretrain.steps:  # a split it cannot use fails now, before any training
+            corruption_pairs(self.splits["verifier"], cfg.verifier.seed)
 
     def play(self) -> None:
         self._phase("init/prover", -1, [self.init / "prover"], self._init_prover, trains=True)

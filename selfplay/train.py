@@ -69,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             from selfplay.hub import require_push_settings
 
             require_push_settings(cfg.push_to_hub)  # fail now, not after hours of training
+        game = Game(cfg, folder)  # loads the problems and checks what the phases will need of them
     except (ConfigError, ValueError) as err:
         print(f"pvg train: error: {err}", file=sys.stderr)
         return 2
-    game = Game(cfg, folder)
     _cpu_threads(game.state.num_processes)
     if game.state.is_main_process:
         folder.write_config(

@@ -1,5 +1,7 @@
 """Pretraining the verifier's initial weights on the environment's corruptions."""
 
+import json
+
 import pytest
 import torch
 
@@ -63,3 +65,15 @@ def test_pretraining_moves_the_initial_weights_and_records_its_settings(tmp_path
     assert "score.weight" in moved and len(moved) == len(before.state_dict())
     assert (log["steps"], log["config"].max_steps, log["config"].learning_rate) == (6, 6, 2e-3)
     assert log["counts"]["pairs"] == len(corruption_pairs(PROBLEMS, seed=0)[0])
+
+
+def test_train_refuses_pretraining_on_problems_it_cannot_corrupt_before_any_work(tmp_path, capsys):
+    from selfplay.train import main
+
+    rows = [{"question": f"Q{i}: how many?", "answer": f"She has {i} apples.\n#### {i}"} for i in range(60)]
+    data = tmp_path / "prose.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    run = tmp_path / "run"
+    assert main(["--output_dir", str(run), "--problems.source", str(data)]) == 2
+    assert "--verifier_pretrain.steps 0" in capsys.readouterr().err
+    assert not run.exists() or not any(run.iterdir())
