@@ -102,7 +102,7 @@ class RunConfig:
     problems: ProblemsConfig = field(default_factory=ProblemsConfig)
     prover: ProverConfig = field(default_factory=ProverConfig)
     # Rounds fine-tune the pretrained initial weights gently: at 1e-3 the pool's 800 samples pulled
-    # the verifier's test AUC from 0.80 down to 0.75; at 1e-4 it stayed at 0.78-0.81 (docs/game.md).
+    # the verifier's test AUC from 0.80 down to 0.75; at 1e-4 it stayed at 0.80 (docs/verifier.md).
     verifier: VerifierConfig = field(
         default_factory=lambda: VerifierConfig(max_steps=300, learning_rate=1e-4)
     )

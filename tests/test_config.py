@@ -3,6 +3,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 from selfplay.config import ConfigError, load_config
 
@@ -81,3 +82,15 @@ def test_shipped_recipes_and_accelerate_configs_parse():
         and stages["zero3"].deepspeed_config["zero_stage"] == 3
     )
     assert str(stages["ddp"].distributed_type).endswith("MULTI_GPU")
+
+
+def test_a_run_folder_from_before_verifier_pretraining_reads_back_without_it(tmp_path):
+    from selfplay.config import load_run_config
+
+    saved = asdict(load_config([])[0])
+    del saved["verifier_pretrain"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({"config": saved}))
+    assert load_run_config(tmp_path).verifier_pretrain.steps == 0
+    saved["verifier_pretrain"] = {"steps": 7}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({"config": saved}))
+    assert load_run_config(tmp_path).verifier_pretrain.steps == 7
