@@ -24,20 +24,17 @@ ALGORITHMS = ("grpo", "rloo", "ppo")
 PROVER_INIT = "prover"  # verifier_model value: start the verifier from the initial prover
 
 
-def verifier_source(verifier_model: str | None, pretrain_steps: int = 0) -> str:
-    """Where the verifier's initial weights come from, in words (for reports and model cards)."""
+def verifier_source(verifier_model: str | None, pretrain_steps: int = 0, prover_text: str = "") -> str:
+    """Where the verifier's initial weights come from, in words (for reports and model cards);
+    ``prover_text`` names the prover when the verifier starts from it."""
     if verifier_model == PROVER_INIT:
         source = "the run's initial (warm-started) prover with a new score head"
+        source += f": {prover_text}" if prover_text else ""
     else:
         source = verifier_model or "the embedded tiny classifier (random init)"
-    return source + pretrain_note(pretrain_steps)
-
-
-def pretrain_note(pretrain_steps: int) -> str:
-    """``verifier_pretrain`` in words, to follow the verifier's source ("" when off)."""
-    if not pretrain_steps:
-        return ""
-    return f"; then pretrained for {pretrain_steps} steps on reference vs one-step-corrupted solutions"
+    if pretrain_steps:
+        source += f"; then pretrained for {pretrain_steps} steps on reference vs one-step-corrupted solutions"
+    return source
 
 
 class ConfigError(ValueError):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from selfplay.config import PROVER_INIT, PushConfig, RunConfig, pretrain_note, verifier_source
+from selfplay.config import PROVER_INIT, PushConfig, RunConfig, verifier_source
 from selfplay.run_folder import DONE, round_name
 
 KINDS = ("prover", "verifier")
@@ -72,10 +72,8 @@ def _base(kind: str, cfg: dict) -> tuple[str | None, str]:
     prover_text = prover or "the embedded tiny Llama (random init, built locally, warm-started by SFT)"
     if kind == "prover":
         return prover, prover_text
-    pretrain_steps = cfg.get("verifier_pretrain", {}).get("steps", 0)
-    if cfg["verifier_model"] == PROVER_INIT:
-        return prover, f"{verifier_source(PROVER_INIT)}: {prover_text}{pretrain_note(pretrain_steps)}"
-    return cfg["verifier_model"], verifier_source(cfg["verifier_model"], pretrain_steps)
+    base = prover if cfg["verifier_model"] == PROVER_INIT else cfg["verifier_model"]
+    return base, verifier_source(cfg["verifier_model"], cfg["verifier_pretrain"]["steps"], prover_text)
 
 
 def model_card(kind: str, round_index: int, cfg: dict, metrics: dict, repo: str | None) -> str:
