@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import torch
 from datasets import Dataset
 from transformers import Trainer
 from trl import SFTConfig, SFTTrainer
@@ -13,20 +14,38 @@ from envs.problems import Problem
 from selfplay.prompts import prover_prompt
 from selfplay.trainer_utils import device_kwargs, trained_model
 
+IGNORE_INDEX = -100  # the label of a token left out of the loss
+
+
+def completion_window(labels: torch.Tensor) -> int:
+    """How many final positions of a right-padded batch hold every logit the loss needs: from the
+    position before the earliest completion token (in any row) to the end; the whole length when
+    no token is labelled."""
+    positions_with_labels = (labels != IGNORE_INDEX).any(dim=0).nonzero()
+    if positions_with_labels.numel() == 0:
+        return labels.shape[1]
+    return min(labels.shape[1], labels.shape[1] - int(positions_with_labels[0]) + 1)
+
 
 class WarmStartTrainer(SFTTrainer):
-    """``SFTTrainer`` that, on CPU, takes the model's own causal-LM loss instead of TRL's fused LM head.
+    """``SFTTrainer`` that, on CPU, takes the model's own causal-LM loss instead of TRL's fused LM head,
+    with logits only for the completion window (:func:`completion_window`).
 
     TRL computes the loss through a tiled LM head that never builds the (batch, length, vocab)
     logits: on a GPU that saves memory for large vocabularies, but on CPU its tiles run as plain
     torch ops, and a trainer step of the tiny default measured 2x slower with it (114 vs 57 ms).
-    Both are the mean negative log-likelihood of the completion tokens. The CPU path does not log
-    TRL's entropy and token-accuracy metrics.
+    The prompt's logits carry no loss, and for the tiny default the LM head over its 2,048 tokens is
+    most of a step, so only the window from the earliest completion token on is projected
+    (``logits_to_keep``): the default's 800 steps took 36 s instead of 51 s. Both are the mean
+    negative log-likelihood of the completion tokens. The CPU path does not log TRL's entropy and
+    token-accuracy metrics.
     """
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.args.device.type != "cpu" or return_outputs:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        window = completion_window(inputs["labels"])
+        inputs = inputs | {"labels": inputs["labels"][:, -window:], "logits_to_keep": window}
         # transformers' Trainer.compute_loss: the model's loss, normalised by the batch's tokens
         # across processes (and scaled back for DDP's gradient averaging), like TRL's.
         return Trainer.compute_loss(self, model, inputs | {"use_cache": False}, False, num_items_in_batch)

@@ -7,7 +7,7 @@ from trl import SFTConfig, SFTTrainer
 
 from envs.generators import GeneratorConfig, generate
 from selfplay.prompts import prover_prompt
-from selfplay.sft import WarmStartTrainer, warm_start
+from selfplay.sft import WarmStartTrainer, completion_window, warm_start
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_tokenizer
 from selfplay.trainer_utils import device_kwargs
 
@@ -36,10 +36,18 @@ def test_cpu_loss_equals_trls_fused_lm_head_loss(tiny, tmp_path):
     )
     batch = trainer._prepare_inputs(next(iter(trainer.get_train_dataloader())))
     assert (batch["labels"] == -100).any(), "prompt tokens must be left out of the loss"
+    assert completion_window(batch["labels"]) < batch["labels"].shape[1] // 2, "the window must cut"
     with torch.no_grad():
         ours = trainer.compute_loss(trainer.model, dict(batch))
         fused = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))
     assert torch.allclose(ours, fused, atol=1e-5), (ours, fused)
+
+
+def test_completion_window_starts_one_before_the_earliest_completion_token():
+    labels = torch.tensor([[-100, -100, -100, 7, 8, -100], [-100, -100, 5, 6, -100, -100]])
+    assert completion_window(labels) == 5  # positions 1-5: position 1 predicts the token at 2
+    assert completion_window(torch.full((2, 4), -100)) == 4
+    assert completion_window(torch.tensor([[3, 4, -100]])) == 3
 
 
 def test_warm_start_lowers_the_loss_and_moves_every_parameter(tiny, tmp_path):
