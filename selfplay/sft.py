@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,11 +45,19 @@ class WarmStartTrainer(SFTTrainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.args.device.type != "cpu" or return_outputs:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        window = completion_window(inputs["labels"])
-        inputs = inputs | {"labels": inputs["labels"][:, -window:], "logits_to_keep": window}
+        if self._takes_logits_to_keep(model):
+            window = completion_window(inputs["labels"])
+            inputs = inputs | {"labels": inputs["labels"][:, -window:], "logits_to_keep": window}
         # transformers' Trainer.compute_loss: the model's loss, normalised by the batch's tokens
         # across processes (and scaled back for DDP's gradient averaging), like TRL's.
         return Trainer.compute_loss(self, model, inputs | {"use_cache": False}, False, num_items_in_batch)
+
+    def _takes_logits_to_keep(self, model) -> bool:
+        """Whether the causal LM (under any DDP or peft wrapper) names ``logits_to_keep``; the few
+        transformers architectures that do not get every position's logits."""
+        inner = self.accelerator.unwrap_model(model)
+        inner = inner.get_base_model() if hasattr(inner, "get_base_model") else inner
+        return "logits_to_keep" in inspect.signature(inner.forward).parameters
 
 
 def warm_start(

@@ -3,6 +3,7 @@
 import pytest
 import torch
 from datasets import Dataset
+from transformers import LlamaForCausalLM
 from trl import SFTConfig, SFTTrainer
 
 from envs.generators import GeneratorConfig, generate
@@ -19,7 +20,16 @@ def tiny():
     return tokenizer, generate("arithmetic", 64, seed=0, config=GeneratorConfig(1, 2, 10))
 
 
-def test_cpu_loss_equals_trls_fused_lm_head_loss(tiny, tmp_path):
+class LlamaWithoutLogitsToKeep(LlamaForCausalLM):
+    """An architecture whose forward does not name ``logits_to_keep``."""
+
+    def forward(self, input_ids=None, attention_mask=None, labels=None, **kwargs):
+        assert "logits_to_keep" not in kwargs
+        return super().forward(input_ids=input_ids, attention_mask=attention_mask, labels=labels, **kwargs)
+
+
+@pytest.mark.parametrize("model_class", [LlamaForCausalLM, LlamaWithoutLogitsToKeep])
+def test_cpu_loss_equals_trls_fused_lm_head_loss(tiny, tmp_path, model_class):
     tokenizer, problems = tiny
     rows = [
         {"prompt": prover_prompt(p.question, "helpful"), "completion": p.solution + tokenizer.eos_token}
@@ -29,7 +39,7 @@ def test_cpu_loss_equals_trls_fused_lm_head_loss(tiny, tmp_path):
         output_dir=str(tmp_path), per_device_train_batch_size=16, report_to="none", **device_kwargs()
     )
     trainer = WarmStartTrainer(
-        model=build_tiny_causal_lm(tokenizer),
+        model=model_class(build_tiny_causal_lm(tokenizer).config),
         args=args,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
@@ -37,6 +47,7 @@ def test_cpu_loss_equals_trls_fused_lm_head_loss(tiny, tmp_path):
     batch = trainer._prepare_inputs(next(iter(trainer.get_train_dataloader())))
     assert (batch["labels"] == -100).any(), "prompt tokens must be left out of the loss"
     assert completion_window(batch["labels"]) < batch["labels"].shape[1] // 2, "the window must cut"
+    assert trainer._takes_logits_to_keep(trainer.model) == (model_class is LlamaForCausalLM)
     with torch.no_grad():
         ours = trainer.compute_loss(trainer.model, dict(batch))
         fused = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))
