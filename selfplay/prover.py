@@ -14,7 +14,12 @@ from envs.problems import Problem
 from rewards.trl_adapter import PVGReward
 from selfplay.config import ProverConfig
 from selfplay.prompts import rl_rows
-from selfplay.trainer_utils import device_kwargs, trained_model
+from selfplay.trainer_utils import (
+    device_kwargs,
+    generate_without_lockstep,
+    refuse_lora_under_zero3,
+    trained_model,
+)
 
 
 def parity_reached(history: Sequence[tuple[float | None, float | None]], window: int) -> bool:
@@ -111,6 +116,8 @@ def build_prover_trainer(
         train_dataset=Dataset.from_list(rl_rows(problems, seed, cfg.sneaky_fraction)),
         peft_config=peft_config,
     )
+    refuse_lora_under_zero3(trainer, cfg.lora_r, "prover")
+    generate_without_lockstep(trainer)
     return trainer, reward
 
 

@@ -31,6 +31,7 @@ from selfplay.sampling import sample_and_label
 from selfplay.scoring import VerifierScorer, write_metrics
 from selfplay.sft import warm_start
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
+from selfplay.trainer_utils import full_weights
 from selfplay.verifier import (
     load_verifier,
     save_initial_classifier,
@@ -193,7 +194,8 @@ class Game:
             save_verifier(out, model, tokenizer, info)
 
     def _load_prover(self, path: Path):
-        model = AutoModelForCausalLM.from_pretrained(path).to(self.state.device)
+        with full_weights():
+            model = AutoModelForCausalLM.from_pretrained(path).to(self.state.device)
         return model, AutoTokenizer.from_pretrained(path)
 
     def _sample(self, prover, round_index: int, split: str, n_problems: int, n: int, score_fn=None):

@@ -44,6 +44,7 @@ def generate(
                 num_return_sequences=n,
                 pad_token_id=tokenizer.pad_token_id,
                 eos_token_id=tokenizer.eos_token_id,
+                synced_gpus=False,  # a whole model on each process: no ZeRO-3 lockstep, even under it
             )
         texts = tokenizer.batch_decode(
             generated[:, encoded["input_ids"].shape[1] :], skip_special_tokens=True

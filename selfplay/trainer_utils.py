@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
+from transformers.integrations import deepspeed as hf_deepspeed
 
 
 def device_kwargs() -> dict:
@@ -12,7 +17,57 @@ def device_kwargs() -> dict:
     return {"use_cpu": not on_gpu, "bf16": on_gpu and torch.cuda.is_bf16_supported()}
 
 
+def is_zero3(trainer) -> bool:
+    """Whether ``trainer`` runs under DeepSpeed ZeRO-3 (parameters sharded across processes)."""
+    plugin = getattr(trainer.accelerator.state, "deepspeed_plugin", None)
+    return bool(trainer.is_deepspeed_enabled and plugin is not None and plugin.zero_stage == 3)
+
+
+def refuse_lora_under_zero3(trainer, lora_r: int, section: str) -> None:
+    """A clear error before any training: a LoRA adapter is merged into its base after training,
+    which this code does not do on ZeRO-3's sharded parameters."""
+    if lora_r and is_zero3(trainer):
+        raise ValueError(
+            f"{section}.lora_r > 0 is not supported under DeepSpeed ZeRO-3: set {section}.lora_r 0 "
+            "or launch with configs/accelerate/zero2.yaml"
+        )
+
+
+def generate_without_lockstep(trainer) -> None:
+    """Let each process generate on its own under ZeRO-3 when TRL gathers the whole policy for
+    generation (``ds3_gather_for_generation``, its default): transformers still runs ZeRO-3
+    generation in lockstep, and that path failed here once one of two CPU processes had finished
+    (an attention-mask size mismatch, 73 vs 74); with whole weights no lockstep is needed."""
+    if is_zero3(trainer) and trainer.args.ds3_gather_for_generation:
+        trainer.model.generate = functools.partial(trainer.model.generate, synced_gpus=False)
+
+
+@contextmanager
+def full_weights() -> Iterator[None]:
+    """Load models whole even after a ZeRO-3 trainer was built in this process.
+
+    transformers shards every ``from_pretrained`` while any ZeRO-3 ``TrainingArguments`` is alive;
+    models loaded here to sample, score or convert are plain, so their weights must be whole.
+    """
+    config = hf_deepspeed._hf_deepspeed_config_weak_ref  # no public getter for the object itself
+    hf_deepspeed.unset_hf_deepspeed_config()
+    try:
+        yield
+    finally:
+        hf_deepspeed._hf_deepspeed_config_weak_ref = config
+
+
 def trained_model(trainer):
-    """The trained model without accelerate's wrappers: it leaves an autocast wrapper on
-    ``forward()`` under mixed precision, which would change later scores."""
-    return trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    """The trained model as a plain module: without accelerate's wrappers (it leaves an autocast
+    wrapper on ``forward()`` under mixed precision, which would change later scores), and under
+    ZeRO-3 rebuilt from the gathered 16-bit weights. Every process must call it (the gather is
+    collective); under ZeRO-3 only the main process's copy holds the trained weights."""
+    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    if not is_zero3(trainer):
+        return model
+    state = trainer.accelerator.get_state_dict(trainer.model_wrapped)
+    with full_weights():
+        plain = type(model)(model.config)
+    if trainer.accelerator.is_main_process:
+        plain.load_state_dict(state)
+    return plain

@@ -18,7 +18,7 @@ from datasets import Dataset
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 from trl import RewardConfig, RewardTrainer
 
-from selfplay.trainer_utils import device_kwargs, trained_model
+from selfplay.trainer_utils import device_kwargs, full_weights, refuse_lora_under_zero3, trained_model
 from selfplay.verifier_data import Pair
 from selfplay.verifier_text import VERIFIER_TEMPLATE, encode_verifier_inputs
 
@@ -101,7 +101,8 @@ def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, AutoTokenizer]:
     tokenizer = AutoTokenizer.from_pretrained(name_or_path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForSequenceClassification.from_pretrained(name_or_path, num_labels=1)
+    with full_weights():
+        model = AutoModelForSequenceClassification.from_pretrained(name_or_path, num_labels=1)
     model.config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
 
@@ -191,6 +192,7 @@ def train_verifier(
         objective=config.objective,
         lam=config.lam,
     )
+    refuse_lora_under_zero3(trainer, config.lora_r, "verifier")
     result = trainer.train()
     model = trained_model(trainer)
     if config.lora_r:
