@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,7 +58,13 @@ class WarmStartTrainer(SFTTrainer):
         transformers architectures that do not get every position's logits."""
         inner = self.accelerator.unwrap_model(model)
         inner = inner.get_base_model() if hasattr(inner, "get_base_model") else inner
-        return "logits_to_keep" in inspect.signature(inner.forward).parameters
+        return _forward_names_logits_to_keep(type(inner))
+
+
+@functools.cache
+def _forward_names_logits_to_keep(model_class: type) -> bool:
+    # Once per class, not on every training step.
+    return "logits_to_keep" in inspect.signature(model_class.forward).parameters
 
 
 def warm_start(
