@@ -3,7 +3,9 @@
 As in the embedded default, the verifier starts from a tiny Llama warm-started on reference
 solutions (``verifier_model: prover``): its body, and a new score head. Wrong solutions have one
 step's result off by 1-9 and every later step, the final answer included, following from it
-(``corrupt_step``) - the issue's learning test. From random init the same budget reached 0.81
+(``corrupt_step``) - the issue's learning test. Each training problem gets four corruptions,
+each paired with its reference solution (docs/verifier.md: steadier across seeds than one).
+From random init the same budget reached 0.81
 (``bench/verifier_bench.py --learning``, docs/verifier.md).
 """
 
@@ -32,15 +34,18 @@ from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_m
 
 STEPS = 1200
 WARM_START_STEPS = 800
+CORRUPTIONS_PER_PROBLEM = 4  # training pool: like a prover's several wrong samples of one problem
 
 
-def _labelled(problems, rng):
-    """Reference solutions (correct) and their ``corrupt_step`` versions (incorrect)."""
+def _labelled(problems, rng, corruptions_per_problem=1):
+    """Per problem, ``corruptions_per_problem`` pairs: the reference solution (correct) and a
+    ``corrupt_step`` version of it (incorrect), each drawn anew."""
     out = []
     for problem in problems:
-        wrong = corrupt_step(problem.solution, rng)
-        if wrong is not None:
-            out += [(problem, problem.solution, True), (problem, wrong, False)]
+        for _ in range(corruptions_per_problem):
+            wrong = corrupt_step(problem.solution, rng)
+            if wrong is not None:
+                out += [(problem, problem.solution, True), (problem, wrong, False)]
     return out
 
 
@@ -64,10 +69,13 @@ def trained(tmp_path_factory):
     init_state = {name: t.clone() for name, t in classifier.state_dict().items()}
     pool = [
         Sample(p.id, INITIAL_ROUND, "helpful" if ok else "sneaky", p.question, solution, ok)
-        for p, solution, ok in _labelled(splits["verifier"], random.Random(0))
+        for p, solution, ok in _labelled(splits["verifier"], random.Random(0), CORRUPTIONS_PER_PROBLEM)
     ]
     config = VerifierConfig(max_steps=STEPS)
-    pairs, counts = build_mixture(pool, 0, MixtureConfig(n_pairs=STEPS * config.pairs_per_device))
+    mixture = MixtureConfig(
+        n_pairs=STEPS * config.pairs_per_device, solutions_per_problem=2 * CORRUPTIONS_PER_PROBLEM
+    )
+    pairs, counts = build_mixture(pool, 0, mixture)
     model, tokenizer, log = train_verifier(root / "init", pairs, config, root / "work")
     held_out = _labelled(splits["test"][:400], random.Random(1))
     return {
