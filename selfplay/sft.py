@@ -11,12 +11,37 @@ import torch
 from datasets import Dataset
 from transformers import Trainer
 from trl import SFTConfig, SFTTrainer
+from trl.data_utils import common_prefix_length
 
 from envs.problems import Problem
 from selfplay.prompts import prover_prompt
 from selfplay.trainer_utils import device_kwargs, trained_model
 
 IGNORE_INDEX = -100  # the label of a token left out of the loss
+MAX_LENGTH = 512  # tokens per training sequence (prompt and completion); longer ones keep their start
+
+
+def tokenize_completions(
+    tokenizer, prompts: Sequence[str], completions: Sequence[str], max_length: int = MAX_LENGTH
+) -> Dataset:
+    """TRL's prompt-completion preparation for ``SFTTrainer``, in two batched tokenizer calls.
+
+    Rows hold ``input_ids`` (prompt + completion, cut to ``max_length`` keeping the start) and
+    ``labels`` (``IGNORE_INDEX`` on the prompt); rows left without a labelled token are dropped.
+    The completion starts where the tokenized prompt and prompt + completion diverge, as in TRL.
+    TRL's own preparation maps over the rows one at a time: 6.3 s for the default's 14,549
+    warm-start rows on this project's 2-core CPU machine, which batched takes well under a second.
+    """
+    prompt_ids = tokenizer(list(prompts))["input_ids"]
+    full_ids = tokenizer([p + c for p, c in zip(prompts, completions, strict=True)])["input_ids"]
+    rows: dict[str, list] = {"input_ids": [], "labels": []}
+    for prompt, full in zip(prompt_ids, full_ids, strict=True):
+        prompt_len = common_prefix_length(prompt, full)
+        labels = ([IGNORE_INDEX] * prompt_len + full[prompt_len:])[:max_length]
+        if any(label != IGNORE_INDEX for label in labels):
+            rows["input_ids"].append(full[:max_length])
+            rows["labels"].append(labels)
+    return Dataset.from_dict(rows)
 
 
 def completion_window(labels: torch.Tensor) -> int:
@@ -82,15 +107,17 @@ def warm_start(
 ) -> dict:
     """Fine-tune ``model`` to answer helpful prompts with reference solutions; save it to ``out_dir``.
 
-    Loss is on the completion only (TRL's prompt-completion format). Returns the training log.
+    Loss is on the completion only (TRL's prompt-completion format, prepared by
+    :func:`tokenize_completions`). Returns the training log.
     """
-    rows = [
-        {"prompt": prover_prompt(p.question, "helpful"), "completion": p.solution + tokenizer.eos_token}
-        for p in problems
-        if p.solution
-    ]
-    if not rows:
+    solved = [p for p in problems if p.solution]
+    if not solved:
         raise ValueError("the warm start needs problems with reference solutions (the generators have them)")
+    dataset = tokenize_completions(
+        tokenizer,
+        [prover_prompt(p.question, "helpful") for p in solved],
+        [p.solution + tokenizer.eos_token for p in solved],
+    )
     args = SFTConfig(
         output_dir=str(out_dir / "_trainer"),
         max_steps=steps,
@@ -104,12 +131,11 @@ def warm_start(
         save_strategy="no",
         report_to=report_to,
         seed=seed,
-        max_length=512,
+        max_length=MAX_LENGTH,
+        dataset_kwargs={"skip_prepare_dataset": True},  # tokenize_completions did it
         **device_kwargs(),
     )
-    trainer = WarmStartTrainer(
-        model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer
-    )
+    trainer = WarmStartTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
     result = trainer.train()
     model = trained_model(trainer)
     if trainer.accelerator.is_main_process:

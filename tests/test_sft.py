@@ -8,7 +8,7 @@ from trl import SFTConfig, SFTTrainer
 
 from envs.generators import GeneratorConfig, generate
 from selfplay.prompts import prover_prompt
-from selfplay.sft import WarmStartTrainer, completion_window, warm_start
+from selfplay.sft import WarmStartTrainer, completion_window, tokenize_completions, warm_start
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_tokenizer
 from selfplay.trainer_utils import device_kwargs
 
@@ -52,6 +52,23 @@ def test_cpu_loss_equals_trls_fused_lm_head_loss(tiny, tmp_path, model_class):
         ours = trainer.compute_loss(trainer.model, dict(batch))
         fused = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))
     assert torch.allclose(ours, fused, atol=1e-5), (ours, fused)
+
+
+def test_batched_preparation_equals_trls_own(tiny, tmp_path):
+    tokenizer, problems = tiny
+    prompts = [prover_prompt(p.question, "helpful") for p in problems]
+    completions = [p.solution + tokenizer.eos_token for p in problems]
+    trl_prepared = SFTTrainer(
+        model=build_tiny_causal_lm(tokenizer),
+        args=SFTConfig(output_dir=str(tmp_path), max_length=66, report_to="none", **device_kwargs()),
+        train_dataset=Dataset.from_dict({"prompt": prompts, "completion": completions}),
+        processing_class=tokenizer,
+    ).train_dataset
+    ours = tokenize_completions(tokenizer, prompts, completions, max_length=66)
+    assert ours["input_ids"] == trl_prepared["input_ids"] and ours["labels"] == trl_prepared["labels"]
+    assert any(len(ids) == 66 for ids in ours["input_ids"]), "some rows must be cut at max_length"
+    everything_cut = tokenize_completions(tokenizer, prompts[:2], completions[:2], max_length=5)
+    assert len(everything_cut) == 0, "rows whose completion is cut away carry no loss and are dropped"
 
 
 def test_completion_window_starts_one_before_the_earliest_completion_token():
