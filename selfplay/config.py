@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from selfplay.trainer_utils import PRECISIONS
 from selfplay.verifier import VerifierConfig
 from selfplay.verifier_data import MixtureConfig
 from selfplay.verifier_pretrain import VerifierPretrainConfig
@@ -96,6 +97,7 @@ class RunConfig:
     seed: int = 0
     rounds: int = 3
     report_to: str = "none"  # passed to TRL: none | tensorboard | wandb
+    precision: str = "auto"  # auto | bf16 | fp32: every trainer's forward pass (docs/configuration.md)
     problems: ProblemsConfig = field(default_factory=ProblemsConfig)
     prover: ProverConfig = field(default_factory=ProverConfig)
     # Rounds fine-tune the pretrained initial weights gently: at 1e-3 the pool's 800 samples pulled
@@ -118,6 +120,8 @@ class RunConfig:
         """Cross-field checks; raises :class:`ConfigError` naming the field."""
         if self.rounds < 1:
             raise ConfigError(f"rounds must be >= 1, got {self.rounds}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}")
         if self.prover.algorithm == "ppo":
             raise ConfigError(
                 "prover.algorithm: ppo is not available: TRL >= 1.13 has no PPOTrainer. Use grpo or rloo."

@@ -19,6 +19,7 @@ from selfplay.trainer_utils import (
     generate_without_lockstep,
     refuse_lora_under_zero3,
     trained_model,
+    training_attention,
 )
 
 
@@ -80,13 +81,17 @@ def build_prover_trainer(
     *,
     seed: int,
     report_to: str = "none",
+    precision: str = "auto",
 ):
     """A TRL GRPO/RLOO trainer for the policy in ``init_dir`` on ``problems`` (roles drawn with
     ``cfg.sneaky_fraction``) and its :class:`PVGReward`, whose per-call history callbacks added with
-    ``trainer.add_callback`` can read. Returns ``(trainer, reward)``."""
+    ``trainer.add_callback`` can read. ``precision``: see ``selfplay.trainer_utils.device_kwargs``.
+    Returns ``(trainer, reward)``."""
     config_cls, trainer_cls = _trainer_classes(cfg.algorithm)
     reward = PVGReward(cfg.reward, cfg.num_generations, score_fn if cfg.reward != "correctness" else None)
     extra = {"scale_rewards": "none"} if cfg.algorithm == "grpo" else {}  # SRC sets its own scale
+    if training_attention(precision):
+        extra["model_init_kwargs"] = {"attn_implementation": training_attention(precision)}
     args = config_cls(
         output_dir=str(out_dir / "_trainer"),
         max_steps=cfg.max_steps,
@@ -101,7 +106,7 @@ def build_prover_trainer(
         save_strategy="no",
         report_to=report_to,
         seed=seed,
-        **device_kwargs(),
+        **device_kwargs(precision),
         **extra,
     )
     peft_config = None
@@ -130,6 +135,7 @@ def train_prover(
     *,
     seed: int,
     report_to: str = "none",
+    precision: str = "auto",
 ) -> dict:
     """Train from the policy in ``init_dir`` on ``problems`` (roles drawn with ``cfg.sneaky_fraction``),
     stopping on the score-parity rule, and save to ``out_dir``.
@@ -137,7 +143,7 @@ def train_prover(
     Returns the log: steps run, where the stop rule fired (or ``None``), and TRL's log history.
     """
     trainer, reward = build_prover_trainer(
-        init_dir, problems, score_fn, cfg, out_dir, seed=seed, report_to=report_to
+        init_dir, problems, score_fn, cfg, out_dir, seed=seed, report_to=report_to, precision=precision
     )
     stop = ScoreParityStop(reward, cfg.stop_window)
     trainer.add_callback(stop)

@@ -151,6 +151,7 @@ class Game:
                 gradient_checkpointing=pcfg.gradient_checkpointing,
                 seed=self.cfg.seed,
                 report_to=self.cfg.report_to,
+                precision=self.cfg.precision,
             )
             if self.state.is_main_process:
                 atomic_write_text(out / "train_log.json", json.dumps(log, indent=1))
@@ -185,6 +186,7 @@ class Game:
             self.cfg.verifier,
             self.init / "_verifier_pretrain_work",
             report_to=self.cfg.report_to,
+            precision=self.cfg.precision,
         )
         if self.state.is_main_process:
             metrics = {"train_loss": log["train_loss"]}
@@ -238,6 +240,7 @@ class Game:
             self.cfg.verifier,
             rd / "_verifier_work",
             report_to=self.cfg.report_to,
+            precision=self.cfg.precision,
         )
         if self.state.is_main_process:
             info = verifier_info(self.cfg.verifier, counts, {"train_loss": log["train_loss"]})
@@ -259,6 +262,7 @@ class Game:
             rd / "prover",
             seed=phase_seed(self.cfg.seed, r, "prover"),
             report_to=self.cfg.report_to,
+            precision=self.cfg.precision,
         )
         if self.state.is_main_process:
             atomic_write_text(rd / "prover" / "train_log.json", json.dumps(log, indent=1))

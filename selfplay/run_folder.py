@@ -94,6 +94,8 @@ class RunFolder:
         if not path.is_file() or overwrite:
             return
         saved = (yaml.safe_load(path.read_text()) or {}).get("config", {})
+        if "precision" in resolved:
+            saved.setdefault("precision", "auto")  # folders from before the key ran as `auto` does
         # Where the folder is, where logs go and where checkpoints are pushed do not change what
         # the run computes.
         changed = sorted(

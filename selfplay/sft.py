@@ -15,7 +15,7 @@ from trl.data_utils import common_prefix_length
 
 from envs.problems import Problem
 from selfplay.prompts import prover_prompt
-from selfplay.trainer_utils import device_kwargs, trained_model
+from selfplay.trainer_utils import device_kwargs, trained_model, training_attention
 
 IGNORE_INDEX = -100  # the label of a token left out of the loss
 MAX_LENGTH = 512  # tokens per training sequence (prompt and completion); longer ones keep their start
@@ -104,11 +104,13 @@ def warm_start(
     seed: int,
     gradient_checkpointing: bool = False,
     report_to: str = "none",
+    precision: str = "auto",
 ) -> dict:
     """Fine-tune ``model`` to answer helpful prompts with reference solutions; save it to ``out_dir``.
 
     Loss is on the completion only (TRL's prompt-completion format, prepared by
-    :func:`tokenize_completions`). Returns the training log.
+    :func:`tokenize_completions`). ``precision``: see ``selfplay.trainer_utils.device_kwargs``.
+    Returns the training log.
     """
     solved = [p for p in problems if p.solution]
     if not solved:
@@ -133,11 +135,15 @@ def warm_start(
         seed=seed,
         max_length=MAX_LENGTH,
         dataset_kwargs={"skip_prepare_dataset": True},  # tokenize_completions did it
-        **device_kwargs(),
+        **device_kwargs(precision),
     )
+    loaded_attention = model.config._attn_implementation
+    if training_attention(precision):
+        model.set_attn_implementation(training_attention(precision))
     trainer = WarmStartTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
     result = trainer.train()
     model = trained_model(trainer)
+    model.set_attn_implementation(loaded_attention)
     if trainer.accelerator.is_main_process:
         model.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)

@@ -9,12 +9,33 @@ from contextlib import contextmanager
 import torch
 from transformers.integrations import deepspeed as hf_deepspeed
 
+PRECISIONS = ("auto", "bf16", "fp32")
 
-def device_kwargs() -> dict:
-    """Training-argument overrides: CPU when there is no GPU, fp32 on CPU (bf16 is slow there and
-    TRL's configs default to it), bf16 on GPUs that support it."""
-    on_gpu = torch.cuda.is_available()
-    return {"use_cpu": not on_gpu, "bf16": on_gpu and torch.cuda.is_bf16_supported()}
+
+def _bf16(precision: str) -> bool:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "auto":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return precision == "bf16"
+
+
+def device_kwargs(precision: str = "auto") -> dict:
+    """Training-argument overrides: CPU when there is no GPU, and the precision of the forward pass.
+
+    ``auto``: bf16 autocast on GPUs that support it, fp32 on CPU (where bf16 pays only on CPUs
+    with native bf16 instructions; TRL's configs default to bf16). ``bf16``: autocast everywhere
+    (weights and optimizer states stay fp32). ``fp32``: no autocast.
+    """
+    return {"use_cpu": not torch.cuda.is_available(), "bf16": _bf16(precision)}
+
+
+def training_attention(precision: str = "auto") -> str | None:
+    """The attention implementation to train with under ``precision``: eager under bf16 on CPU,
+    where PyTorch's SDPA backward in bf16 measured 10x slower than in fp32 (tiny verifier, 2-core
+    AVX512-BF16 CPU, docs/verifier.md) and eager attention's matmuls are fast; else ``None``
+    (the model's own)."""
+    return "eager" if _bf16(precision) and not torch.cuda.is_available() else None
 
 
 def is_zero3(trainer) -> bool:

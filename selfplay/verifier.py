@@ -18,7 +18,13 @@ from datasets import Dataset
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 from trl import RewardConfig, RewardTrainer
 
-from selfplay.trainer_utils import device_kwargs, full_weights, refuse_lora_under_zero3, trained_model
+from selfplay.trainer_utils import (
+    device_kwargs,
+    full_weights,
+    refuse_lora_under_zero3,
+    trained_model,
+    training_attention,
+)
 from selfplay.verifier_data import Pair
 from selfplay.verifier_text import VERIFIER_TEMPLATE, encode_verifier_inputs
 
@@ -154,12 +160,18 @@ def train_verifier(
     config: VerifierConfig,
     work_dir: str | Path,
     report_to: str = "none",
+    precision: str = "auto",
 ) -> tuple[PreTrainedModel, AutoTokenizer, dict]:
     """Train a verifier from the initial weights in ``init_dir`` on ``pairs``; returns model, tokenizer, log.
 
     ``work_dir`` holds the trainer's scratch output (no checkpoints are written there).
+    ``precision``: see ``selfplay.trainer_utils.device_kwargs``; the returned model has the
+    folder's own attention implementation whatever training used.
     """
     model, tokenizer = load_classifier(str(init_dir))
+    loaded_attention = model.config._attn_implementation
+    if training_attention(precision):
+        model.set_attn_implementation(training_attention(precision))
     peft_config = None
     if config.lora_r:
         from peft import LoraConfig, TaskType
@@ -181,7 +193,7 @@ def train_verifier(
         report_to=report_to,
         seed=config.seed,
         data_seed=config.seed,
-        **device_kwargs(),
+        **device_kwargs(precision),
     )
     trainer = VerifierTrainer(
         model=model,
@@ -197,6 +209,7 @@ def train_verifier(
     model = trained_model(trainer)
     if config.lora_r:
         model = model.merge_and_unload()  # a plain model folder, loadable without peft
+    model.set_attn_implementation(loaded_attention)
     log = {
         "train_loss": result.training_loss,
         "steps": result.global_step,

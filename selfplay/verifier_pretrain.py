@@ -71,6 +71,7 @@ def pretrain_verifier(
     verifier: VerifierConfig,
     work_dir: str | Path,
     report_to: str = "none",
+    precision: str = "auto",
 ) -> tuple[PreTrainedModel, object, dict]:
     """Train the classifier in ``init_dir`` on :func:`corruption_pairs`; returns model, tokenizer, log.
 
@@ -79,5 +80,7 @@ def pretrain_verifier(
     """
     pairs, counts = corruption_pairs(problems, verifier.seed)
     config = replace(verifier, max_steps=pretrain.steps, learning_rate=pretrain.learning_rate)
-    model, tokenizer, log = train_verifier(init_dir, pairs, config, work_dir, report_to=report_to)
+    model, tokenizer, log = train_verifier(
+        init_dir, pairs, config, work_dir, report_to=report_to, precision=precision
+    )
     return model, tokenizer, log | {"counts": counts, "config": config}

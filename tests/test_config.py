@@ -46,6 +46,7 @@ def test_cli_overrides_win_over_the_file_and_switches_are_returned():
         (["--rounds", "two"], "rounds: 'two' is not a valid int"),
         (["--rounds", "1.5"], "rounds: '1.5' is not a valid int"),
         (["--rounds", "0"], "rounds must be >= 1"),
+        (["--precision", "fp16"], "precision must be one of auto, bf16, fp32; got 'fp16'"),
         (["--prover.algorithm", "ppo"], "no PPOTrainer"),
         (["--prover.algorithm", "a2c"], "prover.algorithm must be one of"),
         (["--prover.num_generations", "5"], "multiple of prover.num_generations"),

@@ -51,3 +51,18 @@ def test_gradient_checkpointing_follows_the_config_not_trls_default(setup, check
     cfg = ProverConfig(gradient_checkpointing=checkpointing, per_device_train_batch_size=8, num_generations=4)
     trainer, _ = build_prover_trainer(root / "init", problems, scorer.score, cfg, root / "gc", seed=0)
     assert trainer.args.gradient_checkpointing is checkpointing
+
+
+def test_bf16_on_cpu_trains_under_autocast_with_eager_attention(setup):
+    root, scorer, problems = setup
+    cfg = ProverConfig(
+        max_steps=2, per_device_train_batch_size=8, num_generations=4, max_completion_length=16
+    )
+    trainer, _ = build_prover_trainer(
+        root / "init", problems, scorer.score, cfg, root / "bf16", seed=0, precision="bf16"
+    )
+    assert trainer.args.bf16 and trainer.model.config._attn_implementation == "eager"
+    trainer.train()
+    assert all(p.dtype == torch.float32 for p in trainer.model.parameters()), "weights stay fp32"
+    auto, _ = build_prover_trainer(root / "init", problems, scorer.score, cfg, root / "auto", seed=0)
+    assert not auto.args.bf16 and auto.model.config._attn_implementation == "sdpa"

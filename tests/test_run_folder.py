@@ -30,3 +30,11 @@ def test_a_changed_config_is_refused_unless_overwritten(tmp_path):
     folder.check_config({"rounds": 4, "prover": {"beta": 0.1}, "output_dir": "a"}, overwrite=True)
     saved = (tmp_path / "config.yaml").read_text()
     assert "versions:" in saved and "trl:" in saved and "seeds:" in saved
+
+
+def test_a_folder_from_before_the_precision_key_resumes_as_auto(tmp_path):
+    folder = RunFolder(tmp_path)
+    folder.write_config({"rounds": 3}, {"seed": 0})
+    folder.check_config({"rounds": 3, "precision": "auto"}, overwrite=False)
+    with pytest.raises(ValueError, match="changed: precision"):
+        folder.check_config({"rounds": 3, "precision": "bf16"}, overwrite=False)

@@ -3,8 +3,10 @@
 As in the embedded default, the verifier starts from a tiny Llama warm-started on reference
 solutions (``verifier_model: prover``): its body, and a new score head. Wrong solutions have one
 step's result off by 1-9 and every later step, the final answer included, following from it
-(``corrupt_step``) - the issue's learning test. Each training problem gets four corruptions,
-each paired with its reference solution (docs/verifier.md: steadier across seeds than one).
+(``corrupt_step``) - the issue's learning test. Each training problem gets eight corruptions,
+each paired with its reference solution, λ is 0.3 and both trainers run under bf16 autocast
+(``precision="bf16"``): warm start and verifier together then take about 53 s on the project's
+2-core CPU machine (docs/verifier.md has the measurements and the other seeds).
 From random init the same budget reached 0.81
 (``bench/verifier_bench.py --learning``, docs/verifier.md).
 """
@@ -33,8 +35,10 @@ from selfplay.verifier import (
 from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
 
 STEPS = 1200
-WARM_START_STEPS = 800
-CORRUPTIONS_PER_PROBLEM = 4  # training pool: like a prover's several wrong samples of one problem
+WARM_START_STEPS = 400  # half the default's 800, to fit in 60 s (docs/verifier.md)
+CORRUPTIONS_PER_PROBLEM = 8  # training pool: like a prover's several wrong samples of one problem
+LAM = 0.3  # 0.1 (the game's) measured 0.924 here, 0.3 0.943
+PRECISION = "bf16"  # 18% faster verifier steps on this AVX512-BF16 CPU, same AUC
 
 
 def _labelled(problems, rng, corruptions_per_problem=1):
@@ -64,6 +68,7 @@ def trained(tmp_path_factory):
         learning_rate=3e-3,
         batch_size=32,
         seed=0,
+        precision=PRECISION,
     )
     classifier = save_initial_classifier(root / "lm", root / "init")  # the LM's body, a new score head
     init_state = {name: t.clone() for name, t in classifier.state_dict().items()}
@@ -71,12 +76,12 @@ def trained(tmp_path_factory):
         Sample(p.id, INITIAL_ROUND, "helpful" if ok else "sneaky", p.question, solution, ok)
         for p, solution, ok in _labelled(splits["verifier"], random.Random(0), CORRUPTIONS_PER_PROBLEM)
     ]
-    config = VerifierConfig(max_steps=STEPS)
+    config = VerifierConfig(max_steps=STEPS, lam=LAM)
     mixture = MixtureConfig(
         n_pairs=STEPS * config.pairs_per_device, solutions_per_problem=2 * CORRUPTIONS_PER_PROBLEM
     )
     pairs, counts = build_mixture(pool, 0, mixture)
-    model, tokenizer, log = train_verifier(root / "init", pairs, config, root / "work")
+    model, tokenizer, log = train_verifier(root / "init", pairs, config, root / "work", precision=PRECISION)
     held_out = _labelled(splits["test"][:400], random.Random(1))
     return {
         "root": root,
@@ -126,7 +131,7 @@ def test_saved_verifier_loads_back_to_the_same_scores(trained):
     assert VerifierScorer(model, tokenizer).score(questions[:64], solutions[:64]) == before
     saved = json.loads((out / "verifier.json").read_text())
     assert saved == loaded_info
-    assert (saved["objective"], saved["lam"], saved["seed"]) == ("pairwise", 0.1, 0)
+    assert (saved["objective"], saved["lam"], saved["seed"]) == ("pairwise", LAM, 0)
     assert saved["data_counts"]["initial"]["pairs"] == STEPS * 32
 
 
