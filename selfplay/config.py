@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from selfplay.run_folder import with_keys_older_folders_lack
 from selfplay.trainer_utils import PRECISIONS
 from selfplay.verifier import VerifierConfig
 from selfplay.verifier_data import MixtureConfig
@@ -253,8 +254,7 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
     saved = (yaml.safe_load(path.read_text()) or {}).get("config")
     if not isinstance(saved, dict):
         raise ConfigError(f"{path}: no 'config' section")
-    saved.setdefault("verifier_pretrain", {"steps": 0})  # folders from before the field had none
     config = RunConfig()
-    _apply(config, saved)
+    _apply(config, with_keys_older_folders_lack(saved))
     config.validate()
     return config

@@ -90,8 +90,8 @@ def build_prover_trainer(
     config_cls, trainer_cls = _trainer_classes(cfg.algorithm)
     reward = PVGReward(cfg.reward, cfg.num_generations, score_fn if cfg.reward != "correctness" else None)
     extra = {"scale_rewards": "none"} if cfg.algorithm == "grpo" else {}  # SRC sets its own scale
-    if training_attention(precision):
-        extra["model_init_kwargs"] = {"attn_implementation": training_attention(precision)}
+    if attention := training_attention(precision):
+        extra["model_init_kwargs"] = {"attn_implementation": attention}
     args = config_cls(
         output_dir=str(out_dir / "_trainer"),
         max_steps=cfg.max_steps,

@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import shutil
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -22,6 +23,17 @@ PACKAGES = ("pvg-selfplay", "torch", "transformers", "trl", "accelerate", "peft"
 def round_name(round_index: int) -> str:
     """A round's folder (and phase prefix) in the run folder: ``round_000``, ``round_001``, ..."""
     return f"round_{round_index:03d}"
+
+
+# Keys a saved config can lack because its folder was written before they existed, and what such
+# a run did: no verifier pretraining, and `auto` precision.
+KEYS_OLDER_FOLDERS_LACK = {"verifier_pretrain": {"steps": 0}, "precision": "auto"}
+
+
+def with_keys_older_folders_lack(saved: dict, keys: Iterable[str] = KEYS_OLDER_FOLDERS_LACK) -> dict:
+    """``saved`` with each of ``keys`` that it lacks and :data:`KEYS_OLDER_FOLDERS_LACK` names set
+    to what folders from before that key ran as."""
+    return {key: KEYS_OLDER_FOLDERS_LACK[key] for key in keys if key in KEYS_OLDER_FOLDERS_LACK} | saved
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -94,8 +106,7 @@ class RunFolder:
         if not path.is_file() or overwrite:
             return
         saved = (yaml.safe_load(path.read_text()) or {}).get("config", {})
-        if "precision" in resolved:
-            saved.setdefault("precision", "auto")  # folders from before the key ran as `auto` does
+        saved = with_keys_older_folders_lack(saved, keys=resolved)
         # Where the folder is, where logs go and where checkpoints are pushed do not change what
         # the run computes.
         changed = sorted(

@@ -15,7 +15,7 @@ from trl.data_utils import common_prefix_length
 
 from envs.problems import Problem
 from selfplay.prompts import prover_prompt
-from selfplay.trainer_utils import device_kwargs, trained_model, training_attention
+from selfplay.trainer_utils import device_kwargs, trained_model, use_training_attention
 
 IGNORE_INDEX = -100  # the label of a token left out of the loss
 MAX_LENGTH = 512  # tokens per training sequence (prompt and completion); longer ones keep their start
@@ -137,9 +137,7 @@ def warm_start(
         dataset_kwargs={"skip_prepare_dataset": True},  # tokenize_completions did it
         **device_kwargs(precision),
     )
-    loaded_attention = model.config._attn_implementation
-    if training_attention(precision):
-        model.set_attn_implementation(training_attention(precision))
+    loaded_attention = use_training_attention(model, precision)
     trainer = WarmStartTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
     result = trainer.train()
     model = trained_model(trainer)

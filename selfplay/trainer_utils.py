@@ -38,6 +38,15 @@ def training_attention(precision: str = "auto") -> str | None:
     return "eager" if _bf16(precision) and not torch.cuda.is_available() else None
 
 
+def use_training_attention(model, precision: str) -> str:
+    """Switch ``model`` to :func:`training_attention`'s implementation, if any, and return the
+    one it had, to hand back to ``set_attn_implementation`` on the trained model."""
+    loaded = model.config._attn_implementation
+    if attention := training_attention(precision):
+        model.set_attn_implementation(attention)
+    return loaded
+
+
 def is_zero3(trainer) -> bool:
     """Whether ``trainer`` runs under DeepSpeed ZeRO-3 (parameters sharded across processes)."""
     plugin = getattr(trainer.accelerator.state, "deepspeed_plugin", None)

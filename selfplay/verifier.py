@@ -23,7 +23,7 @@ from selfplay.trainer_utils import (
     full_weights,
     refuse_lora_under_zero3,
     trained_model,
-    training_attention,
+    use_training_attention,
 )
 from selfplay.verifier_data import Pair
 from selfplay.verifier_text import VERIFIER_TEMPLATE, encode_verifier_inputs
@@ -169,9 +169,7 @@ def train_verifier(
     folder's own attention implementation whatever training used.
     """
     model, tokenizer = load_classifier(str(init_dir))
-    loaded_attention = model.config._attn_implementation
-    if training_attention(precision):
-        model.set_attn_implementation(training_attention(precision))
+    loaded_attention = use_training_attention(model, precision)
     peft_config = None
     if config.lora_r:
         from peft import LoraConfig, TaskType
