@@ -38,6 +38,7 @@ from selfplay.scoring import VerifierScorer
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"  # fp32 on either
 
 
 def plain_correctness(completions, answer, **_) -> list[float]:
@@ -75,7 +76,7 @@ def step_seconds(prover_dir: Path, reward, tokenizer, rows, steps: int, work: Pa
         logging_steps=1,
         report_to="none",
         save_strategy="no",
-        use_cpu=True,
+        use_cpu=DEVICE == "cpu",
         bf16=False,
         scale_rewards="none",
         seed=0,
@@ -107,7 +108,7 @@ def step_ratio(steps: int, repeats: int = 3) -> None:
         prover = Path(tmp) / "prover"
         build_tiny_causal_lm(tokenizer).save_pretrained(prover)
         tokenizer.save_pretrained(prover)
-        scorer = VerifierScorer(build_tiny_classifier(tokenizer), tokenizer)
+        scorer = VerifierScorer(build_tiny_classifier(tokenizer).to(DEVICE), tokenizer)
         rewards = {"plain": Timed(plain_correctness), "pvg": Timed(PVGReward("src", 8, scorer.score))}
         step_s: dict[str, list[float]] = {"plain": [], "pvg": []}
         for repeat in range(repeats):  # alternate, so slow spells of the machine hit both
@@ -117,7 +118,8 @@ def step_ratio(steps: int, repeats: int = 3) -> None:
     median_s = {name: statistics.median(seconds) for name, seconds in step_s.items()}
     reward_ms = {name: 1000 * statistics.median(r.seconds) for name, r in rewards.items()}
     n_steps, threads = len(step_s["pvg"]), torch.get_num_threads()
-    print(f"GRPO step, tiny prover, 32 completions x 64 tokens, {threads} threads, median of {n_steps}:")
+    shape = f"32 completions x 64 tokens, {DEVICE}, {threads} threads"
+    print(f"GRPO step, tiny prover, {shape}, median of {n_steps}:")
     for name, label in (("plain", "plain correctness reward:"), ("pvg", "PVG reward (SRC):        ")):
         print(f"  {label} {median_s[name]:.3f} s/step (reward function {reward_ms[name]:.1f} ms/call)")
     extra_s = (reward_ms["pvg"] - reward_ms["plain"]) / 1000
