@@ -36,6 +36,7 @@ from rewards.trl_adapter import PVGReward
 from selfplay.prompts import rl_rows
 from selfplay.scoring import VerifierScorer
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
+from selfplay.trainer_utils import checkpointing_kwargs
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"  # fp32 on either
@@ -80,6 +81,7 @@ def step_seconds(prover_dir: Path, reward, tokenizer, rows, steps: int, work: Pa
         bf16=False,
         scale_rewards="none",
         seed=0,
+        **checkpointing_kwargs(False),  # as the game's prover phase (TRL's default is on)
         disable_tqdm=True,
     )
     trainer = GRPOTrainer(

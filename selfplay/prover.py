@@ -15,6 +15,7 @@ from rewards.trl_adapter import PVGReward
 from selfplay.config import ProverConfig
 from selfplay.prompts import rl_rows
 from selfplay.trainer_utils import (
+    checkpointing_kwargs,
     device_kwargs,
     generate_without_lockstep,
     refuse_lora_under_zero3,
@@ -101,7 +102,7 @@ def build_prover_trainer(
         temperature=cfg.temperature,
         learning_rate=cfg.learning_rate,
         beta=cfg.beta,
-        gradient_checkpointing=cfg.gradient_checkpointing,
+        **checkpointing_kwargs(cfg.gradient_checkpointing),
         logging_steps=1,
         save_strategy="no",
         report_to=report_to,

@@ -15,7 +15,7 @@ from trl.data_utils import common_prefix_length
 
 from envs.problems import Problem
 from selfplay.prompts import prover_prompt
-from selfplay.trainer_utils import device_kwargs, trained_model, use_training_attention
+from selfplay.trainer_utils import checkpointing_kwargs, device_kwargs, trained_model, use_training_attention
 
 IGNORE_INDEX = -100  # the label of a token left out of the loss
 MAX_LENGTH = 512  # tokens per training sequence (prompt and completion); longer ones keep their start
@@ -128,7 +128,7 @@ def warm_start(
         lr_scheduler_type="cosine",
         warmup_steps=min(20, steps // 10),
         weight_decay=0.0,
-        gradient_checkpointing=gradient_checkpointing,
+        **checkpointing_kwargs(gradient_checkpointing),
         logging_steps=max(1, steps // 10),
         save_strategy="no",
         report_to=report_to,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
+from transformers import TrainingArguments
 from transformers.integrations import deepspeed as hf_deepspeed
 
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -28,6 +30,15 @@ def device_kwargs(precision: str = "auto") -> dict:
     (weights and optimizer states stay fp32). ``fp32``: no autocast.
     """
     return {"use_cpu": not torch.cuda.is_available(), "bf16": _bf16(precision)}
+
+
+def checkpointing_kwargs(enabled: bool) -> dict:
+    """Training-argument override for activation (gradient) checkpointing, under the name this
+    transformers reads: 5.24 renamed ``gradient_checkpointing`` to ``activation_checkpointing``, and
+    the old name warns on every TRL config (whose default is on) and goes away in v6."""
+    fields = {field.name for field in dataclasses.fields(TrainingArguments)}
+    name = "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
+    return {name: enabled}
 
 
 def training_attention(precision: str = "auto") -> str | None:

@@ -19,6 +19,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreT
 from trl import RewardConfig, RewardTrainer
 
 from selfplay.trainer_utils import (
+    checkpointing_kwargs,
     device_kwargs,
     full_weights,
     refuse_lora_under_zero3,
@@ -185,7 +186,7 @@ def train_verifier(
         weight_decay=0.0,
         max_length=config.max_length,
         center_rewards_coefficient=None,
-        gradient_checkpointing=config.gradient_checkpointing,
+        **checkpointing_kwargs(config.gradient_checkpointing),
         logging_steps=max(1, config.max_steps // 10),
         save_strategy="no",
         report_to=report_to,

@@ -8,6 +8,7 @@ from envs.generators import GeneratorConfig, generate
 from rewards.trl_adapter import PVGReward
 from selfplay.scoring import VerifierScorer
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
+from selfplay.trainer_utils import checkpointing_kwargs
 
 
 def test_src_reward_drives_a_grpo_update(tmp_path):
@@ -42,6 +43,7 @@ def test_src_reward_drives_a_grpo_update(tmp_path):
         bf16=False,
         scale_rewards="none",
         seed=0,
+        **checkpointing_kwargs(False),  # as the game's prover phase (TRL's default is on)
     )
     trainer = GRPOTrainer(
         model=str(tmp_path / "prover"),

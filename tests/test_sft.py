@@ -10,7 +10,7 @@ from envs.generators import GeneratorConfig, generate
 from selfplay.prompts import prover_prompt
 from selfplay.sft import WarmStartTrainer, completion_window, tokenize_completions, warm_start
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_tokenizer
-from selfplay.trainer_utils import device_kwargs
+from selfplay.trainer_utils import checkpointing_kwargs, device_kwargs
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,11 @@ def test_cpu_loss_equals_trls_fused_lm_head_loss(tiny, tmp_path, model_class):
         for p in problems
     ]
     args = SFTConfig(
-        output_dir=str(tmp_path), per_device_train_batch_size=16, report_to="none", **device_kwargs()
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=16,
+        report_to="none",
+        **device_kwargs(),
+        **checkpointing_kwargs(False),
     )
     trainer = WarmStartTrainer(
         model=model_class(build_tiny_causal_lm(tokenizer).config),
@@ -60,7 +64,13 @@ def test_batched_preparation_equals_trls_own(tiny, tmp_path):
     completions = [p.solution + tokenizer.eos_token for p in problems]
     trl_prepared = SFTTrainer(
         model=build_tiny_causal_lm(tokenizer),
-        args=SFTConfig(output_dir=str(tmp_path), max_length=66, report_to="none", **device_kwargs()),
+        args=SFTConfig(
+            output_dir=str(tmp_path),
+            max_length=66,
+            report_to="none",
+            **device_kwargs(),
+            **checkpointing_kwargs(False),
+        ),
         train_dataset=Dataset.from_dict({"prompt": prompts, "completion": completions}),
         processing_class=tokenizer,
     ).train_dataset
