@@ -14,6 +14,7 @@ set -uo pipefail
 GSM8K=$1
 OUT=$2
 WORK=${GPU_CHECK_WORK:-/tmp/gpu_check_work}
+rm -rf "$WORK"  # a run folder left from an earlier try would resume and skip its phases
 mkdir -p "$OUT" "$WORK"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false HF_HUB_OFFLINE=1
 TRAIN=selfplay/train.py
@@ -69,7 +70,10 @@ print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'transforme
       'trl', trl.__version__, 'accelerate', accelerate.__version__, 'peft', peft.__version__)"; } >"$OUT/env.log" 2>&1
 tail -1 "$OUT/env.log" | tee -a "$OUT/summary.txt"
 if command -v nvidia-smi >/dev/null; then
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 >"$WORK/smi.csv" 2>/dev/null &
+  # appending, so that gpu_peak's truncation restarts the file instead of leaving a hole before the offset
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 >>"$WORK/smi.csv" 2>/dev/null &
+  SAMPLER=$!
+  trap 'kill "$SAMPLER" 2>/dev/null' EXIT
 fi
 
 step default 200 $LAUNCH --config_file configs/accelerate/single.yaml $TRAIN \

@@ -3,7 +3,7 @@
     python bench/gsm8k_standin.py --gsm8k ../shared/data/gsm8k/train.jsonl --out /tmp/standin
 
 writes ``OUT/prover`` (a random-init Llama causal LM, ~30M parameters) and ``OUT/verifier`` (a
-smaller one, ~7M), each with a byte-level BPE tokenizer trained on the GSM8K rows. Pass them as
+smaller one, ~5M), each with a byte-level BPE tokenizer trained on the GSM8K rows. Pass them as
 ``--prover.model OUT/prover --verifier_model OUT/verifier`` with ``configs/gsm8k_qwen.yaml`` to
 run the recipe's code path (real data, gradient checkpointing, bf16, the accelerate and DeepSpeed
 configs) where Qwen2.5-0.5B-Instruct is not at hand. Random weights: its accuracies mean nothing.

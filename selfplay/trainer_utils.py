@@ -32,13 +32,19 @@ def device_kwargs(precision: str = "auto") -> dict:
     return {"use_cpu": not torch.cuda.is_available(), "bf16": _bf16(precision)}
 
 
+# transformers 5.24 renamed ``gradient_checkpointing`` to ``activation_checkpointing``; the old name
+# warns on every TRL config (whose default is on) and goes away in v6.
+_CHECKPOINTING_ARG = (
+    "activation_checkpointing"
+    if "activation_checkpointing" in {field.name for field in dataclasses.fields(TrainingArguments)}
+    else "gradient_checkpointing"
+)
+
+
 def checkpointing_kwargs(enabled: bool) -> dict:
-    """Training-argument override for activation (gradient) checkpointing, under the name this
-    transformers reads: 5.24 renamed ``gradient_checkpointing`` to ``activation_checkpointing``, and
-    the old name warns on every TRL config (whose default is on) and goes away in v6."""
-    fields = {field.name for field in dataclasses.fields(TrainingArguments)}
-    name = "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
-    return {name: enabled}
+    """Training-argument override for activation (gradient) checkpointing, under the name the
+    installed transformers reads."""
+    return {_CHECKPOINTING_ARG: enabled}
 
 
 def training_attention(precision: str = "auto") -> str | None:
