@@ -31,12 +31,15 @@ class GeneratorConfig:
     ``min_steps``/``max_steps``: operations in an ``arithmetic`` problem (2–6).
     ``max_value``: the largest starting quantity or coefficient scale (a positive integer).
     ``integer_answers``: ``linear`` and ``fractions`` problems have whole-number answers.
+    ``max_total``: the largest quantity an ``arithmetic`` problem reaches at any step (``None``:
+    no bound beyond ``max_value``'s); it keeps the arithmetic facts a tiny model must learn few.
     """
 
     min_steps: int = 2
     max_steps: int = 6
     max_value: int = 100
     integer_answers: bool = False
+    max_total: int | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_steps <= self.max_steps <= 12:
@@ -45,6 +48,8 @@ class GeneratorConfig:
             )
         if self.max_value < 10:
             raise ValueError(f"max_value must be at least 10, got {self.max_value}")
+        if self.max_total is not None and self.max_total < self.max_value + 4:
+            raise ValueError(f"max_total must be at least max_value + 4, got {self.max_total}")
 
 
 def fmt(value: sympy.Rational) -> str:
@@ -100,19 +105,26 @@ def _arithmetic(rng: random.Random, cfg: GeneratorConfig) -> tuple[str, list[str
 
 
 def _arithmetic_step(rng: random.Random, cfg: GeneratorConfig, name: str, item: str, total):
+    room = cfg.max_total - total if cfg.max_total is not None else None  # None: unbounded
     divisors = [d for d in (2, 3, 4, 5) if total % d == 0 and total > d]
-    options = ["gain", "packs"] + (["lose"] if total > 2 else []) + (["share"] if divisors else [])
-    if total * 2 <= 10 * cfg.max_value:
+    options = ["gain"] if room is None or room >= 1 else []
+    options += ["packs"] if room is None or room >= 4 else []  # the smallest pack: 2 x 2
+    options += (["lose"] if total > 2 else []) + (["share"] if divisors else [])
+    if total * 2 <= 10 * cfg.max_value and (room is None or total <= room):
         options.append("double")
     kind = rng.choice(options)
     if kind == "gain":
-        k = rng.randint(1, cfg.max_value)
+        k = rng.randint(1, cfg.max_value if room is None else min(cfg.max_value, room))
         return f"Then {name} finds {k} more {item}.", f"{total} + {k} = {total + k}", total + k
     if kind == "lose":
         k = rng.randint(1, int(total) - 1)
         return f"{name} gives {k} {item} to a friend.", f"{total} - {k} = {total - k}", total - k
     if kind == "packs":
-        packs, per = rng.randint(2, 6), rng.randint(2, 12)
+        if room is None:
+            packs, per = rng.randint(2, 6), rng.randint(2, 12)
+        else:
+            packs = rng.randint(2, min(6, int(room) // 2))
+            per = rng.randint(2, min(12, int(room) // packs))
         new = total + packs * per
         return (
             f"{name} buys {packs} packs with {per} {item} in each.",
