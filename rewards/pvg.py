@@ -1,4 +1,4 @@
-"""The prover's rewards (DESIGN §1): pure functions over lists, no model or trainer imports.
+"""The prover's rewards (docs/rewards.md): pure functions over lists, no model or trainer imports.
 
 Every function has the same signature so that one name→function dict serves the trainer:
 ``f(scores, correct, helpful, group_ids) -> list[float]``, where for sample ``k``

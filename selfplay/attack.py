@@ -1,4 +1,4 @@
-"""Attack robustness (DESIGN §6): a fresh sneaky-only prover trained by RL against a frozen verifier.
+"""Attack robustness (docs/evaluation.md): a fresh sneaky-only prover trained by RL against a frozen verifier.
 
 The attacker starts from the run's initial (warm-started) policy, sees only sneaky prompts and is
 rewarded by SRC against the frozen verifier (the run's own reward if it is verifier-based). After

@@ -23,11 +23,20 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         "--attack_steps", type=int, default=30, help="attacker budget, optimizer steps (0 = none)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--judge",
+        choices=("independent", "round0"),
+        default="independent",
+        help="the fixed weak judge: a small classifier (independent) or the run's round-0 verifier",
+    )
+    parser.add_argument(
+        "--judge_steps", type=int, default=300, help="the independent judge's optimizer steps (32 pairs each)"
+    )
 
 
 def run_eval(args: argparse.Namespace) -> int:
     from selfplay.evaluate import EvalConfig, evaluate_runs
-    from selfplay.report import comparison_table
+    from selfplay.report_tables import comparison_table, seed_table
 
     try:
         best_of = [int(n) for n in args.best_of.split(",")]
@@ -38,12 +47,24 @@ def run_eval(args: argparse.Namespace) -> int:
             return _fail("eval", f"--{flag} must be >= 1, got {getattr(args, flag)}")
     if args.attack_steps < 0 or min(best_of) < 1:
         return _fail("eval", "--attack_steps must be >= 0 and every --best_of n >= 1")
-    ecfg = EvalConfig(args.problems, args.samples_per_role, best_of, args.attack_steps, args.seed)
+    if args.judge_steps < 1:
+        return _fail("eval", f"--judge_steps must be >= 1, got {args.judge_steps}")
+    ecfg = EvalConfig(
+        args.problems,
+        args.samples_per_role,
+        best_of,
+        args.attack_steps,
+        args.seed,
+        args.judge,
+        args.judge_steps,
+    )
     try:
         summaries = evaluate_runs(args.runs, ecfg, command=shlex.join(["pvg", "eval", *sys.argv[2:]]))
     except (ConfigError, ValueError, FileNotFoundError) as err:
         return _fail("eval", str(err))
     print(comparison_table(summaries))
+    if seeds := seed_table(summaries):
+        print("\nAcross seeds (mean ± sample standard deviation):\n" + seeds)
     return 0
 
 

@@ -7,8 +7,10 @@ and step checkability; and an attack against the round's frozen verifier. Result
 ``RUN_DIR/eval/round_XXX.json`` (with the samples beside them) and ``RUN_DIR/eval/summary.json``.
 A round already evaluated with the same settings is read back, not recomputed.
 
-The weak judge is the run's round-0 verifier, fixed for all rounds, with its decision threshold
-fixed at the median of its scores on the warm start's test samples (``init/eval_samples.jsonl``).
+The fixed weak judge (``selfplay.judge``) is by default a small classifier trained once on the
+environment's matched correct and wrong renderings (``RUN_DIR/eval/judge``), or the run's round-0
+verifier; its decision threshold is fixed at the median of its scores on the warm start's test
+samples (``init/eval_samples.jsonl``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from selfplay.attack import run_attack
 from selfplay.config import RunConfig, load_run_config
+from selfplay.judge import JudgeSettings, independent_judge
 from selfplay.legibility import (
     BEST_OF_N,
     balanced_best_of_n,
@@ -34,6 +37,7 @@ from selfplay.run_folder import RunFolder, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
 from selfplay.scoring import VerifierScorer, write_metrics
 from selfplay.verifier import load_verifier
+from selfplay.verifier_data import INITIAL_ROUND
 
 JUDGE_ROUND = 0
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -48,6 +52,8 @@ class EvalConfig:
     best_of: list[int] = field(default_factory=lambda: list(BEST_OF_N))
     attack_steps: int = 30  # the attacker's budget per round (0 = no attack)
     seed: int = 0
+    judge: str = "independent"  # independent | round0 (selfplay/judge.py)
+    judge_steps: int = 300  # the independent judge's optimizer steps (32 pairs each)
 
 
 def finished_rounds(run_dir: Path, cfg: RunConfig) -> list[int]:
@@ -78,41 +84,88 @@ class RunEvaluator:
     def judge(self) -> tuple[VerifierScorer, float]:
         """The fixed weak judge and its threshold (computed once per run)."""
         if self._judge is None:
-            scorer = self._scorer(JUDGE_ROUND)
+            scorer = self._scorer(JUDGE_ROUND) if self.ecfg.judge == "round0" else self._independent_judge()
             reference = read_jsonl(self.run_dir / "init" / "eval_samples.jsonl")
             scores = scorer.score([r["question"] for r in reference], [r["completion"] for r in reference])
             self._judge = (scorer, judge_threshold(scores))
         return self._judge
 
-    def _seed(self, round_index: int) -> int:
-        return self.ecfg.seed * 1000 + round_index
-
-    def samples(self, round_index: int, verifier: VerifierScorer) -> list[dict]:
-        """Fresh test-split samples of the round's prover, scored by its verifier and the judge."""
-        path = self.run_dir / round_name(round_index) / "prover"
-        model, tokenizer = (
-            AutoModelForCausalLM.from_pretrained(path).to(DEVICE),
-            AutoTokenizer.from_pretrained(path),
+    def _independent_judge(self) -> VerifierScorer:
+        settings = JudgeSettings(steps=self.ecfg.judge_steps, seed=self.ecfg.seed)
+        print(f"[pvg eval] {self.run_dir}: the independent judge", flush=True)
+        model, tokenizer = independent_judge(
+            self.run_dir / "init" / "prover", self.splits["verifier"], self.out / "judge", settings
         )
-        rows = sample_and_label(
+        return VerifierScorer(model.to(DEVICE), tokenizer, max_length=self.cfg.verifier.max_length)
+
+    def _seed(self, round_index: int) -> int:
+        return self.ecfg.seed * 1000 + round_index % 1000  # the warm start (round -1): 999
+
+    def _sample(self, prover_dir: Path, round_index: int, n: int, **settings) -> list[dict]:
+        """Test-split samples of the prover in ``prover_dir`` with the eval settings, ``settings``
+        (``temperature``, ``roles``, ``score_fn``) overriding the run's."""
+        model = AutoModelForCausalLM.from_pretrained(prover_dir).to(DEVICE)
+        return sample_and_label(
             model,
-            tokenizer,
+            AutoTokenizer.from_pretrained(prover_dir),
             self.splits["test"][: self.ecfg.problems],
             round_index=round_index,
             split="test",
-            n=self.ecfg.samples_per_role,
+            n=n,
             max_new_tokens=self.cfg.prover.max_completion_length,
-            temperature=self.cfg.prover.temperature,
             batch_size=self.cfg.sampling.batch_size,
             seed=self._seed(round_index),
-            score_fn=verifier.score,
+            **{"temperature": self.cfg.prover.temperature} | settings,
         )
+
+    def samples(self, round_index: int, verifier: VerifierScorer) -> list[dict]:
+        """Fresh test-split samples of the round's prover, scored by its verifier and the judge."""
+        prover_dir = self.run_dir / round_name(round_index) / "prover"
+        return self._judged(
+            self._sample(prover_dir, round_index, self.ecfg.samples_per_role, score_fn=verifier.score)
+        )
+
+    def _judged(self, rows: list[dict]) -> list[dict]:
         judge, _ = self.judge()
-        for row, score in zip(
-            rows, judge.score([r["question"] for r in rows], [r["completion"] for r in rows]), strict=True
-        ):
+        scores = judge.score([r["question"] for r in rows], [r["completion"] for r in rows])
+        for row, score in zip(rows, scores, strict=True):
             row["judge_score"] = score
         return rows
+
+    def evaluate_warm_start(self) -> dict:
+        """The warm start with the eval settings: both roles at the run's temperature (with the
+        judge's accuracy and the style tables), and the free baselines, helpful accuracy at
+        ``sampling.cold_temperature`` and greedy. Read back if written with the same settings."""
+        path = self.out / "warm_start.json"
+        earlier = json.loads(path.read_text()) if path.is_file() else {}
+        if earlier.get("eval_config") == asdict(self.ecfg):
+            return earlier
+        print(f"[pvg eval] {self.run_dir} warm start: sampling", flush=True)
+        set_seed(self._seed(INITIAL_ROUND))
+        init, helpful = self.run_dir / "init" / "prover", ("helpful",)
+        rows = self._judged(self._sample(init, INITIAL_ROUND, self.ecfg.samples_per_role))
+        write_jsonl(self.out / "samples_warm_start.jsonl", rows)
+        cold_temperature = self.cfg.sampling.cold_temperature
+        cold = self._sample(
+            init, INITIAL_ROUND, self.ecfg.samples_per_role, temperature=cold_temperature, roles=helpful
+        )
+        greedy = self._sample(init, INITIAL_ROUND, 1, temperature=0.0, roles=helpful)
+        _, threshold = self.judge()
+        result = {
+            "eval_config": asdict(self.ecfg),
+            "metrics": round_metrics(rows),
+            "judge": self._judge_info(threshold) | judge_accuracy(rows, threshold),
+            "step_checkability": step_checkability(rows),
+            "free_baselines": {
+                "temperature": self.cfg.prover.temperature,
+                "helpful_accuracy": round_metrics(rows)["helpful_accuracy"],
+                "cold_temperature": cold_temperature,
+                "helpful_accuracy_cold": round_metrics(cold)["helpful_accuracy"],
+                "helpful_accuracy_greedy": round_metrics(greedy)["helpful_accuracy"],
+            },
+        }
+        write_metrics(path, result)
+        return result
 
     def evaluate_round(self, round_index: int) -> dict:
         """The round's evaluation, read back if already written with the same settings."""
@@ -133,12 +186,17 @@ class RunEvaluator:
             "eval_config": asdict(self.ecfg),
             "metrics": metrics,
             "best_of_n": {str(n): v for n, v in balanced_best_of_n(rows, self.ecfg.best_of).items()},
-            "judge": {"round": JUDGE_ROUND, "threshold": threshold} | judge_accuracy(rows, threshold),
+            "judge": self._judge_info(threshold) | judge_accuracy(rows, threshold),
             "step_checkability": step_checkability(rows),
             "attack": self._attack(round_index, verifier, metrics["score_helpful_correct"]),
         }
         write_metrics(path, result)
         return result
+
+    def _judge_info(self, threshold: float) -> dict:
+        """Which judge: ``round`` is the verifier's round for ``round0``, ``None`` for ``independent``."""
+        judge_round = JUDGE_ROUND if self.ecfg.judge == "round0" else None
+        return {"kind": self.ecfg.judge, "round": judge_round, "threshold": threshold}
 
     def _attack(
         self, round_index: int, verifier: VerifierScorer, helpful_correct: float | None
@@ -165,6 +223,7 @@ class RunEvaluator:
             "reward": self.cfg.prover.reward,
             "eval_config": asdict(self.ecfg),
             "warm_start": json.loads((self.run_dir / "init" / "metrics.json").read_text()),
+            "warm_start_eval": self.evaluate_warm_start(),
             "rounds": [self.evaluate_round(r) for r in self.rounds],
         }
         write_metrics(self.out / "summary.json", summary)

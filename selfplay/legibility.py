@@ -1,4 +1,4 @@
-"""Legibility and robustness metrics of DESIGN §6 as pure functions over labelled samples.
+"""Legibility and robustness metrics (docs/evaluation.md) as pure functions over labelled samples.
 
 A sample is a dict as in ``samples.jsonl`` (``problem_id``, ``role``, ``correct``, ``steps``) with
 the verifier's ``score`` and, for the weak judge, ``judge_score``. Nothing here loads a model.
@@ -101,6 +101,27 @@ def judge_accuracy(samples: Iterable[dict], threshold: float) -> dict[str, float
     for row in samples:
         hits[row["role"]].append(float((row["judge_score"] > threshold) == row["correct"]))
     return {role: mean(values) if values else None for role, values in hits.items()}
+
+
+def style_table(samples: Iterable[dict], key: str = "style") -> dict[str, dict[str, dict]]:
+    """Per role, for each value of ``key`` (``style`` or ``form``, as labelled by ``envs.styles``):
+    its ``share`` of the role's samples, the ``accuracy`` of those samples and their count ``n``.
+
+    >>> style_table([{"role": "helpful", "style": "stepwise", "correct": True},
+    ...              {"role": "helpful", "style": "answer_only", "correct": False}])["helpful"]["stepwise"]
+    {'share': 0.5, 'accuracy': 1.0, 'n': 1}
+    """
+    by_role: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for row in samples:
+        by_role[row["role"]][row[key]].append(bool(row["correct"]))
+    table = {}
+    for role, groups in sorted(by_role.items()):
+        total = sum(len(v) for v in groups.values())
+        table[role] = {
+            name: {"share": len(v) / total, "accuracy": sum(v) / len(v), "n": len(v)}
+            for name, v in sorted(groups.items())
+        }
+    return table
 
 
 def step_checkability(samples: Iterable[dict]) -> dict[str, dict[str, float | None]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from statistics import mean
 
+from selfplay.legibility import style_table
 from selfplay.scoring import roc_auc
 
 
@@ -14,7 +15,9 @@ def _mean_or_none(values: list[float]) -> float | None:
 def round_metrics(rows: list[dict]) -> dict:
     """Helpful accuracy, sneaky incorrect rate, mean verifier score of helpful-correct vs
     sneaky-incorrect, verifier ROC AUC on these fresh samples (``None`` without both classes or
-    without scores), mean completion length per role (characters) and step checkability."""
+    without scores), mean completion length per role (characters), step checkability, and per
+    role the share and accuracy of each style and form (``envs.styles``; rows from before styles
+    were labelled have none)."""
     helpful = [r for r in rows if r["role"] == "helpful"]
     sneaky = [r for r in rows if r["role"] == "sneaky"]
     scored = [r for r in rows if "score" in r]
@@ -35,4 +38,12 @@ def round_metrics(rows: list[dict]) -> dict:
         "checkable_fraction_helpful": _mean_or_none([r["steps"]["checkable_fraction"] for r in helpful]),
         "checkable_fraction_sneaky": _mean_or_none([r["steps"]["checkable_fraction"] for r in sneaky]),
         "n_samples": len(rows),
+        **_style_tables(rows),
     }
+
+
+def _style_tables(rows: list[dict]) -> dict:
+    labelled = [r for r in rows if "style" in r]
+    if not labelled:
+        return {}
+    return {"styles": style_table(labelled, "style"), "forms": style_table(labelled, "form")}

@@ -49,7 +49,7 @@ def sneaky_accuracy_below(
 
 class ScoreParityStop(TrainerCallback):
     """Ends the prover phase once :func:`parity_reached` holds (for CGC, together with
-    :func:`sneaky_accuracy_below`, as DESIGN §1 asks); records the step it stopped at."""
+    :func:`sneaky_accuracy_below`, as the game's rules ask, docs/game.md); records the step it stopped at."""
 
     def __init__(self, reward: PVGReward, window: int) -> None:
         self.reward, self.window, self.stopped_at = reward, window, None
@@ -101,6 +101,7 @@ def build_prover_trainer(
         max_completion_length=cfg.max_completion_length,
         temperature=cfg.temperature,
         learning_rate=cfg.learning_rate,
+        warmup_steps=cfg.warmup_steps,
         beta=cfg.beta,
         **checkpointing_kwargs(cfg.gradient_checkpointing),
         logging_steps=1,

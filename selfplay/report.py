@@ -1,7 +1,9 @@
 """``pvg report RUN_DIR... --out DIR``: a markdown report with PNG plots from ``pvg eval`` results.
 
 The first run is the subject; further runs (baselines) appear beside it in every table and plot.
-The report starts with the commands that made the runs, their evaluation and the report itself.
+Runs that differ only by seed are grouped: plots show their mean with the spread as error bars, and
+a table gives every headline number's mean ± spread. The report starts with the commands that made
+the runs, their evaluation and the report itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,16 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from selfplay.config import load_run_config, verifier_source
+from selfplay.report_tables import (
+    comparison_table,
+    free_baselines_table,
+    group_label,
+    label,
+    mean_spread,
+    seed_groups,
+    seed_table,
+    style_table,
+)
 from selfplay.run_folder import atomic_write_text, read_jsonl, round_name
 
 ROUND_METRICS = (
@@ -36,79 +48,52 @@ def load_summary(run_dir: str | Path) -> dict:
     return summary
 
 
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
+def _rounds(group: list[dict]) -> list[int]:
+    """The rounds every run of the group has."""
+    return [r["round"] for r in group[0]["rounds"][: min(len(s["rounds"]) for s in group)]]
 
 
-def _label(summary: dict) -> str:
-    return f"{Path(summary['run']).name} ({summary['reward']})"
+def _group_curve(group: list[dict], value) -> tuple[list[float], list[float]]:
+    """Mean and spread (0 for one run) per round of ``value(result)`` over the group's runs; NaN
+    (a gap) where it is undefined."""
+    centres, spreads = [], []
+    for index in range(len(_rounds(group))):
+        centre, spread = mean_spread([value(s["rounds"][index]) for s in group])
+        centres.append(float("nan") if centre is None else centre)
+        spreads.append(spread or 0.0)
+    return centres, spreads
 
 
-def _attack_text(attack: dict | None) -> str:
-    if attack is None:
-        return "not run"
-    steps = attack["steps_to_success"]
-    return f"{steps}" if steps is not None else f"not within {attack['budget_steps']}"
-
-
-def comparison_table(summaries: list[dict]) -> str:
-    """One markdown row per (run, round) with the headline numbers."""
-    largest_n = max(int(n) for n in summaries[0]["rounds"][0]["best_of_n"])
-    header = (
-        "| run | round | helpful acc. | sneaky incorrect | verifier AUC | "
-        f"balanced best-of-{largest_n} (chance) | attack steps | judge acc. helpful | judge acc. sneaky | "
-        "checkable steps helpful / sneaky | correct steps helpful / sneaky |"
-    )
-    lines = [header, "|" + "---|" * 11]
-    for summary in summaries:
-        lines.append(
-            f"| {_label(summary)} | warm start | {_fmt(summary['warm_start']['helpful_accuracy'])} "
-            "| | | | | | | | |"
-        )
-        for result in summary["rounds"]:
-            m, judge, steps = result["metrics"], result["judge"], result["step_checkability"]
-            best = result["best_of_n"][str(largest_n)]
-            lines.append(
-                f"| {_label(summary)} | {result['round']} | {_fmt(m['helpful_accuracy'])} "
-                f"| {_fmt(m['sneaky_incorrect_rate'])} | {_fmt(m['verifier_auc'])} "
-                f"| {_fmt(best['accuracy'])} ({_fmt(best.get('chance'), 2)}) "
-                f"| {_attack_text(result['attack'])} | {_fmt(judge['helpful'])} | {_fmt(judge['sneaky'])} "
-                f"| {_fmt(steps['helpful']['checkable_fraction'], 2)} / "
-                f"{_fmt(steps['sneaky']['checkable_fraction'], 2)} "
-                f"| {_fmt(steps['helpful']['correct_step_fraction'], 2)} / "
-                f"{_fmt(steps['sneaky']['correct_step_fraction'], 2)} |"
-            )
-    return "\n".join(lines)
-
-
-def _rounds(summary: dict) -> list[int]:
-    return [r["round"] for r in summary["rounds"]]
-
-
-def _plot_round_metrics(summaries: list[dict], path: Path) -> None:
+def _plot_round_metrics(groups: list[list[dict]], path: Path) -> None:
     fig, axes = plt.subplots(1, len(ROUND_METRICS), figsize=(4 * len(ROUND_METRICS), 3.2))
     for ax, (key, title) in zip(axes, ROUND_METRICS, strict=True):
-        for summary in summaries:
-            values = [r["metrics"][key] for r in summary["rounds"]]
-            ax.plot(_rounds(summary), _curve(values), "o-")
-        if key == "helpful_accuracy":
-            for summary in summaries:
-                ax.axhline(summary["warm_start"]["helpful_accuracy"], ls=":", color="grey")
-        ax.set(title=title, xlabel="round", ylim=(0, 1), xticks=_rounds(summaries[0]))
-    axes[0].legend([_label(s) for s in summaries], fontsize=7)
+        for group in groups:
+            centres, spreads = _group_curve(group, lambda r, key=key: r["metrics"][key])
+            line = ax.errorbar(_rounds(group), centres, yerr=spreads, fmt="o-", capsize=3)
+            if key == "helpful_accuracy":
+                warm, _ = mean_spread([s["warm_start"]["helpful_accuracy"] for s in group])
+                ax.axhline(warm, ls=":", color=line[0].get_color())
+        ax.set(title=title, xlabel="round", ylim=(0, 1), xticks=_rounds(groups[0]))
+    axes[0].legend([group_label(g) for g in groups], fontsize=7)
     _save(fig, path)
 
 
-def _plot_best_of_n(summaries: list[dict], path: Path) -> None:
-    fig, axes = plt.subplots(1, len(summaries), figsize=(4.5 * len(summaries), 3.2), squeeze=False)
-    for ax, summary in zip(axes[0], summaries, strict=True):
-        for result in summary["rounds"]:
-            ns = sorted(int(n) for n in result["best_of_n"])
-            line = ax.plot(
-                ns, _values(result["best_of_n"], ns, "accuracy"), "o-", label=f"round {result['round']}"
-            )
-            ax.plot(ns, _values(result["best_of_n"], ns, "chance"), ":", color=line[0].get_color())
-        ax.set(title=f"balanced best-of-n: {_label(summary)}", xlabel="n", xscale="log", ylim=(0, 1))
+def _plot_best_of_n(groups: list[list[dict]], path: Path) -> None:
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.5 * len(groups), 3.2), squeeze=False)
+    for ax, group in zip(axes[0], groups, strict=True):
+        ns = sorted(int(n) for n in group[0]["rounds"][0]["best_of_n"])
+        for index, round_index in enumerate(_rounds(group)):
+            accuracy = [
+                mean_spread([s["rounds"][index]["best_of_n"][str(n)]["accuracy"] for s in group])[0]
+                for n in ns
+            ]
+            chance = [
+                mean_spread([s["rounds"][index]["best_of_n"][str(n)].get("chance") for s in group])[0]
+                for n in ns
+            ]
+            line = ax.plot(ns, _curve(accuracy), "o-", label=f"round {round_index}")
+            ax.plot(ns, _curve(chance), ":", color=line[0].get_color())
+        ax.set(title=f"balanced best-of-n: {group_label(group)}", xlabel="n", xscale="log", ylim=(0, 1))
         ax.set_xticks(ns, [str(n) for n in ns])
         ax.legend(fontsize=7)
     _save(fig, path)
@@ -119,49 +104,76 @@ def _curve(values: list[float | None]) -> list[float]:
     return [v if v is not None else float("nan") for v in values]
 
 
-def _values(best_of_n: dict, ns: list[int], key: str) -> list[float]:
-    """One curve of a round's best-of-n results (older results lack ``chance``)."""
-    return _curve([best_of_n[str(n)].get(key) for n in ns])
+def _attack_steps(result: dict) -> float | None:
+    """Steps to success, the budget when not within it, None when no attack ran."""
+    attack = result["attack"]
+    if attack is None:
+        return None
+    return attack["steps_to_success"] if attack["steps_to_success"] is not None else attack["budget_steps"]
 
 
-def _plot_attack(summaries: list[dict], path: Path) -> None:
+def _plot_attack(groups: list[list[dict]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    width = 0.8 / len(summaries)
-    for i, summary in enumerate(summaries):
-        xs, heights, hatches = [], [], []
-        for result in summary["rounds"]:
-            attack = result["attack"]
-            if attack is None:
-                continue
-            xs.append(result["round"] - 0.4 + width * (i + 0.5))  # side by side, centred on the round
-            steps = attack["steps_to_success"]
-            heights.append(steps if steps is not None else attack["budget_steps"])
-            hatches.append("" if steps is not None else "//")
-        bars = ax.bar(xs, heights, width=width, label=_label(summary))
-        for bar, hatch in zip(bars, hatches, strict=True):
-            bar.set_hatch(hatch)
-    ax.set(title="attack steps to success (hatched: not within budget)", xlabel="round", ylabel="steps")
-    ax.set_xticks(_rounds(summaries[0]))
+    width = 0.8 / len(groups)
+    for i, group in enumerate(groups):
+        xs = [r - 0.4 + width * (i + 0.5) for r in _rounds(group)]  # side by side, centred on the round
+        centres, spreads = _group_curve(group, _attack_steps)
+        bars = ax.bar(xs, centres, yerr=spreads, width=width, capsize=3, label=group_label(group))
+        for index, bar in enumerate(bars):
+            attacks = [s["rounds"][index]["attack"] for s in group]
+            if all(a is not None and a["steps_to_success"] is None for a in attacks):
+                bar.set_hatch("//")
+    ax.set(title="attack steps to success (hatched: never within budget)", xlabel="round", ylabel="steps")
+    ax.set_xticks(_rounds(groups[0]))
     ax.legend(fontsize=7)
     _save(fig, path)
 
 
-def _plot_judge(summaries: list[dict], path: Path) -> None:
+def _plot_judge(groups: list[list[dict]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    for summary in summaries:
+    for group in groups:
         for role, style in (("helpful", "o-"), ("sneaky", "s--")):
-            values = [r["judge"][role] for r in summary["rounds"]]
-            ax.plot(
-                _rounds(summary),
-                _curve(values),
-                style,
-                label=f"{_label(summary)}: {role}",
+            centres, spreads = _group_curve(group, lambda r, role=role: r["judge"][role])
+            ax.errorbar(
+                _rounds(group),
+                centres,
+                yerr=spreads,
+                fmt=style,
+                capsize=3,
+                label=f"{group_label(group)}: {role}",
             )
-    ax.set(
-        title="fixed weak judge accuracy per role", xlabel="round", ylim=(0, 1), xticks=_rounds(summaries[0])
-    )
+    ax.set(title="fixed weak judge accuracy per role", xlabel="round", ylim=(0, 1), xticks=_rounds(groups[0]))
     ax.legend(fontsize=7)
     _save(fig, path)
+
+
+def _plot_styles(group: list[dict], path: Path) -> bool:
+    """Stacked shares per round (warm start first), averaged over the group's runs: the helpful
+    role's forms and the sneaky role's styles. False (nothing drawn) for summaries without styles."""
+    panels = (("helpful", "forms"), ("sneaky", "styles"))
+    columns = [("warm start", lambda s: s.get("warm_start_eval"))]
+    columns += [(str(r), lambda s, i=i: s["rounds"][i]) for i, r in enumerate(_rounds(group))]
+    if not all(get(s) and get(s)["metrics"].get("styles") for _, get in columns for s in group):
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, (role, table) in zip(axes, panels, strict=True):
+        names = sorted(
+            {n for _, get in columns for s in group for n in get(s)["metrics"][table].get(role, {})}
+        )
+        bottom = [0.0] * len(columns)
+        for name in names:
+            shares = [
+                mean_spread(
+                    [get(s)["metrics"][table].get(role, {}).get(name, {}).get("share", 0.0) for s in group]
+                )[0]
+                for _, get in columns
+            ]
+            ax.bar([c for c, _ in columns], shares, bottom=bottom, label=name)
+            bottom = [b + v for b, v in zip(bottom, shares, strict=True)]
+        ax.set(title=f"{role} {table} ({group_label(group)})", xlabel="round", ylabel="share", ylim=(0, 1))
+        ax.legend(fontsize=7)
+    _save(fig, path)
+    return True
 
 
 def _save(fig, path: Path) -> None:
@@ -214,23 +226,79 @@ def _commands(summaries: list[dict], report_command: str) -> str:
     return "```bash\n" + "\n".join(dict.fromkeys(lines)) + "\n```"
 
 
+def _section(title: str, body: str) -> str:
+    return f"## {title}\n\n{body}" if body else ""
+
+
+def _judge_text(summary: dict) -> str:
+    judge = summary["rounds"][0]["judge"]
+    if judge.get("kind", "round0") == "round0":
+        who = "The run's round-0 verifier (`pvg eval --judge round0`)"
+    else:
+        who = (
+            "A small classifier trained once on the environment's correct and wrong renderings "
+            "(no prover trained against it)"
+        )
+    return (
+        f"{who}, with a threshold fixed at the median of its scores on the warm start's test samples, "
+        "scoring every round's solutions: as with the paper's time-limited raters, its accuracy on helpful "
+        "solutions should rise and on sneaky ones fall."
+    )
+
+
+def _style_sections(group: list[dict]) -> str:
+    """The first run's style tables (each cell: share, then accuracy in parentheses)."""
+    summary = group[0]
+    parts = []
+    for role, table, what in (
+        ("helpful", "forms", "forms"),
+        ("helpful", "styles", "styles"),
+        ("sneaky", "styles", "styles"),
+    ):
+        text = style_table(summary, table, role)
+        if text:
+            parts.append(f"**{label(summary)}, {role} {what}** (share, accuracy in parentheses):\n\n{text}")
+    return "\n\n".join(parts)
+
+
 def write_report(run_dirs: list[str | Path], out_dir: str | Path, report_command: str) -> Path:
     """Write ``out_dir/README.md`` and its PNG plots; returns the markdown's path."""
     summaries = [load_summary(run_dir) for run_dir in run_dirs]
     for summary in summaries:
         summary["train_command"] = _train_command(summary["run"])
+    groups = seed_groups(summaries)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _plot_round_metrics(summaries, out / "round_metrics.png")
-    _plot_best_of_n(summaries, out / "best_of_n.png")
-    _plot_attack(summaries, out / "attack.png")
-    _plot_judge(summaries, out / "judge.png")
+    _plot_round_metrics(groups, out / "round_metrics.png")
+    _plot_best_of_n(groups, out / "best_of_n.png")
+    _plot_attack(groups, out / "attack.png")
+    _plot_judge(groups, out / "judge.png")
+    styles_plotted = _plot_styles(groups[0], out / "styles.png")
+    seeds = seed_table(summaries)
     text = "\n\n".join(
-        [
-            f"# Legibility report: {', '.join(_label(s) for s in summaries)}",
+        part
+        for part in [
+            f"# Legibility report: {', '.join(group_label(g) for g in groups)}",
             "Regenerate with:\n\n" + _commands(summaries, report_command),
+            _section(
+                "Across seeds",
+                seeds
+                and "Mean ± sample standard deviation over the runs that differ only by seed.\n\n" + seeds,
+            ),
+            _section(
+                "Free baselines",
+                free_baselines_table(summaries)
+                and "Helpful accuracy of the warm start, unchanged by RL, at the runs' sampling "
+                "temperature, colder and greedy, beside the last round's: a gain that colder sampling "
+                "gives for nothing is no gain of the game.\n\n"
+                + free_baselines_table(summaries),
+            ),
             "## Across rounds\n\n" + comparison_table(summaries),
             "![metrics across rounds](round_metrics.png)",
+            _section(
+                "Styles",
+                _style_sections(groups[0]) + ("\n\n![style shares](styles.png)" if styles_plotted else ""),
+            ),
             "## Balanced best-of-n\n\nAccuracy of the verifier's top pick among n solutions drawn half "
             "correct, half incorrect (problems with both kinds only). Dotted: a random pick, the share of "
             "correct solutions in the draws; it falls below 0.5 at large n where a problem has too few "
@@ -239,13 +307,12 @@ def write_report(run_dirs: list[str | Path], out_dir: str | Path, report_command
             "## Attack robustness\n\nOptimizer steps a fresh sneaky-only prover needed to fool the frozen "
             "verifier of each round (≥ 95% incorrect, mean score ≥ the helpful-correct mean).\n\n"
             "![attack steps](attack.png)",
-            "## Fixed weak judge\n\nThe round-0 verifier with a fixed threshold, scoring every round's "
-            "solutions: accuracy on helpful solutions should rise and on sneaky ones fall.\n\n"
-            "![judge accuracy](judge.png)",
+            "## Fixed weak judge\n\n" + _judge_text(summaries[0]) + "\n\n![judge accuracy](judge.png)",
             "## Example solutions\n\n" + _examples(summaries[0]),
             "## Configuration\n\n"
-            + "\n\n".join(f"**{_label(s)}**\n\n{_config_summary(s)}" for s in summaries),
+            + "\n\n".join(f"**{label(s)}**\n\n{_config_summary(s)}" for s in summaries),
         ]
+        if part
     )
     path = out / "README.md"
     atomic_write_text(path, text + "\n")

@@ -1,4 +1,4 @@
-"""The game, phase by phase (DESIGN §2), resumable at the first unfinished phase.
+"""The game, phase by phase (docs/game.md), resumable at the first unfinished phase.
 
 Phases, in order: ``init/prover`` (tokenizer and warm start), ``init/verifier`` (initial
 weights, optionally pretrained on the environment's corruptions), ``init/samples`` (the initial
@@ -24,7 +24,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 from envs.datasets import load_gsm8k, load_jsonl
 from envs.generators import GeneratorConfig, generate_mixture
 from envs.problems import split_problems
-from selfplay.config import PROVER_INIT, RunConfig
+from selfplay.config import PROVER_INIT, RunConfig, warm_start_styles
 from selfplay.metrics import round_metrics
 from selfplay.run_folder import RunFolder, atomic_write_text, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
@@ -69,7 +69,7 @@ def load_problems(cfg: RunConfig) -> dict:
     """The run's problems by split (prover / verifier / test)."""
     p = cfg.problems
     if p.source == "generated":
-        knobs = GeneratorConfig(min_steps=p.min_steps, max_steps=p.max_steps, max_value=p.max_value)
+        knobs = GeneratorConfig(p.min_steps, p.max_steps, p.max_value, max_total=p.max_total)
         problems = generate_mixture(p.n_problems, cfg.seed, p.families, knobs)
     elif p.source.endswith(".jsonl") or Path(p.source).exists():
         problems = load_jsonl(p.source)  # GSM8K files too: their "#### N" answers are recognised
@@ -140,11 +140,14 @@ class Game:
         out = self.init / "prover"
         if pcfg.sft_steps:
             problems = self.splits["prover"] + self.splits["verifier"]
+            helpful_styles, sneaky_styles = warm_start_styles(pcfg)
             log = warm_start(
                 model,
                 tokenizer,
                 problems,
                 out,
+                helpful_styles=helpful_styles,
+                sneaky_styles=sneaky_styles,
                 steps=pcfg.sft_steps,
                 learning_rate=pcfg.sft_learning_rate,
                 batch_size=pcfg.sft_batch_size,
@@ -200,9 +203,11 @@ class Game:
             model = AutoModelForCausalLM.from_pretrained(path).to(self.state.device)
         return model, AutoTokenizer.from_pretrained(path)
 
-    def _sample(self, prover, round_index: int, split: str, n_problems: int, n: int, score_fn=None):
+    def _sample(self, prover, round_index: int, split: str, n_problems: int, n: int, score_fn=None, **kwargs):
+        """``sample_and_label`` with the run's settings; ``kwargs`` (temperature, roles) override them."""
         model, tokenizer = prover
         s, p = self.cfg.sampling, self.cfg.prover
+        settings = {"temperature": p.temperature} | kwargs
         return sample_and_label(
             model,
             tokenizer,
@@ -211,10 +216,10 @@ class Game:
             split=split,
             n=n,
             max_new_tokens=p.max_completion_length,
-            temperature=p.temperature,
             batch_size=s.batch_size,
             seed=phase_seed(self.cfg.seed, round_index, "samples"),
             score_fn=score_fn,
+            **settings,
         )
 
     def _init_samples(self) -> None:
@@ -223,7 +228,29 @@ class Game:
         write_jsonl(self.init / "samples.jsonl", pool)
         fresh = self._sample(prover, INITIAL_ROUND, "test", s.eval_problems, s.eval_samples_per_role)
         write_jsonl(self.init / "eval_samples.jsonl", fresh)
-        write_metrics(self.init / "metrics.json", round_metrics(fresh))
+        write_metrics(self.init / "metrics.json", round_metrics(fresh) | self._free_baselines(prover))
+
+    def _free_baselines(self, prover) -> dict:
+        """The warm start's helpful accuracy on the same test problems at ``sampling.cold_temperature``
+        and greedy: what sharpening alone gives, beside which an RL gain must be read."""
+        s, helpful = self.cfg.sampling, ("helpful",)
+        cold = self._sample(
+            prover,
+            INITIAL_ROUND,
+            "test",
+            s.eval_problems,
+            s.eval_samples_per_role,
+            temperature=s.cold_temperature,
+            roles=helpful,
+        )
+        greedy = self._sample(
+            prover, INITIAL_ROUND, "test", s.eval_problems, 1, temperature=0.0, roles=helpful
+        )
+        return {
+            "cold_temperature": s.cold_temperature,
+            "helpful_accuracy_cold": round_metrics(cold)["helpful_accuracy"],
+            "helpful_accuracy_greedy": round_metrics(greedy)["helpful_accuracy"],
+        }
 
     # --- rounds -------------------------------------------------------------------------------
     def _pool(self, round_index: int) -> list[Sample]:
@@ -300,9 +327,7 @@ class Game:
             "prover_stopped_early_at": prover_log["stopped_at"],
             "verifier_train_loss": info["metrics"]["train_loss"],
             "verifier_data_counts": info["data_counts"],
-            "warm_start_helpful_accuracy": json.loads((self.init / "metrics.json").read_text())[
-                "helpful_accuracy"
-            ],
+            **_warm_start_baselines(json.loads((self.init / "metrics.json").read_text())),
         }
         write_metrics(rd / "metrics.json", metrics)
 
@@ -313,6 +338,13 @@ class Game:
 
         pushed = push_round(self.folder.root, self.cfg, r, get_token())  # checked present before training
         atomic_write_text(rd / "pushed.json", json.dumps(pushed, indent=1))
+
+
+def _warm_start_baselines(init_metrics: dict) -> dict:
+    """The warm start's helpful accuracies a round's metrics repeat (cold and greedy: folders from
+    before the free baselines lack them)."""
+    keys = ("helpful_accuracy", "helpful_accuracy_cold", "helpful_accuracy_greedy")
+    return {f"warm_start_{key}": init_metrics[key] for key in keys if key in init_metrics}
 
 
 def seeds_of(cfg: RunConfig) -> dict:

@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import shutil
-from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -26,14 +25,34 @@ def round_name(round_index: int) -> str:
 
 
 # Keys a saved config can lack because its folder was written before they existed, and what such
-# a run did: no verifier pretraining, and `auto` precision.
-KEYS_OLDER_FOLDERS_LACK = {"verifier_pretrain": {"steps": 0}, "precision": "auto"}
+# a run did: no verifier pretraining, `auto` precision, one pretraining pair per problem, problems
+# without a bound on their quantities, a warm start on reference solutions for the helpful prompt
+# alone, no learning-rate warmup. (A missing section takes its whole entry; a section that is
+# there gets the keys it lacks.)
+KEYS_OLDER_FOLDERS_LACK = {
+    "verifier_pretrain": {"steps": 0, "pairs_per_problem": 1},
+    "precision": "auto",
+    "problems": {"max_total": None},
+    "prover": {"helpful_styles": {}, "sneaky_styles": {}, "warmup_steps": 0},
+    "sampling": {"cold_temperature": 0.35},
+}
 
 
-def with_keys_older_folders_lack(saved: dict, keys: Iterable[str] = KEYS_OLDER_FOLDERS_LACK) -> dict:
-    """``saved`` with each of ``keys`` that it lacks and :data:`KEYS_OLDER_FOLDERS_LACK` names set
-    to what folders from before that key ran as."""
-    return {key: KEYS_OLDER_FOLDERS_LACK[key] for key in keys if key in KEYS_OLDER_FOLDERS_LACK} | saved
+def with_keys_older_folders_lack(
+    saved: dict, within: dict | None = None, older: dict = KEYS_OLDER_FOLDERS_LACK
+) -> dict:
+    """``saved`` with every key of :data:`KEYS_OLDER_FOLDERS_LACK` that it lacks (and, if given,
+    ``within`` has) set to what folders from before that key ran as."""
+    merged = dict(saved)
+    for key, value in older.items():
+        if within is not None and key not in within:
+            continue
+        if key not in merged:
+            merged[key] = value
+        elif isinstance(value, dict) and isinstance(merged[key], dict):
+            inner = within[key] if within is not None and isinstance(within[key], dict) else None
+            merged[key] = with_keys_older_folders_lack(merged[key], inner, value)
+    return merged
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -106,7 +125,7 @@ class RunFolder:
         if not path.is_file() or overwrite:
             return
         saved = (yaml.safe_load(path.read_text()) or {}).get("config", {})
-        saved = with_keys_older_folders_lack(saved, keys=resolved)
+        saved = with_keys_older_folders_lack(saved, within=resolved)
         # Where the folder is, where logs go and where checkpoints are pushed do not change what
         # the run computes.
         changed = sorted(

@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from envs.checker import check_completion
 from envs.problems import Problem
+from envs.styles import form_of, style_of
 from selfplay.prompts import ROLES, prover_prompt
 
 
@@ -24,7 +25,11 @@ def generate(
     seed: int,
     desc: str = "sampling",
 ) -> list[list[str]]:
-    """``n`` sampled completions per prompt (left-padded batches, deterministic for the seed)."""
+    """``n`` sampled completions per prompt (left-padded batches, deterministic for the seed);
+    ``temperature`` 0 is greedy decoding, one completion per prompt."""
+    if temperature == 0 and n != 1:
+        raise ValueError(f"greedy decoding (temperature 0) gives one completion per prompt, not {n}")
+    sampling = {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0}
     torch.manual_seed(seed)
     tokenizer.padding_side = "left"
     device = next(model.parameters()).device
@@ -36,10 +41,7 @@ def generate(
         with torch.inference_mode():
             generated = model.generate(
                 **encoded,
-                do_sample=True,
-                temperature=temperature,
-                top_k=0,
-                top_p=1.0,
+                **(sampling if temperature else {"do_sample": False}),
                 max_new_tokens=max_new_tokens,
                 num_return_sequences=n,
                 pad_token_id=tokenizer.pad_token_id,
@@ -66,10 +68,12 @@ def sample_and_label(
     batch_size: int,
     seed: int,
     score_fn=None,
+    roles: Sequence[str] = ROLES,
 ) -> list[dict]:
     """Rows for ``samples.jsonl``: every problem in both roles, ``n`` completions each, checked by
-    the environment (``correct``, ``reason``, step summary) and scored by ``score_fn`` if given."""
-    jobs = [(problem, role) for problem in problems for role in ROLES]
+    the environment (``correct``, ``reason``, step summary, ``style`` and ``form`` by
+    ``envs.styles``) and scored by ``score_fn`` if given. ``roles`` narrows the roles sampled."""
+    jobs = [(problem, role) for problem in problems for role in roles]
     prompts = [prover_prompt(p.question, role) for p, role in jobs]
     completions = generate(
         model,
@@ -99,6 +103,8 @@ def sample_and_label(
                     "correct": result.correct,
                     "reason": result.reason,
                     "steps": result.summary.to_dict(),
+                    "style": style_of(text, problem.answer),
+                    "form": form_of(text),
                 }
             )
     if score_fn is not None and rows:

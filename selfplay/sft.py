@@ -1,10 +1,19 @@
-"""Supervised warm start of the prover on the environment's reference solutions (TRL SFTTrainer)."""
+"""Supervised warm start of the prover on the environment's solutions (TRL SFTTrainer).
+
+Without style mixtures the helpful prompt learns each problem's reference solution. With them
+(``envs.styles``), the warm start gives both roles a repertoire: every problem's helpful prompt
+learns its solution in a style drawn from the helpful mixture, and its sneaky prompt a wrong
+solution in a style drawn from the sneaky mixture. It stands in for a base model that can already
+follow both role prompts, so that RL has behaviours to select among.
+"""
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Sequence
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -14,6 +23,7 @@ from trl import SFTConfig, SFTTrainer
 from trl.data_utils import common_prefix_length
 
 from envs.problems import Problem
+from envs.styles import render_mixture
 from selfplay.prompts import prover_prompt
 from selfplay.trainer_utils import checkpointing_kwargs, device_kwargs, trained_model, use_training_attention
 
@@ -86,6 +96,41 @@ class WarmStartTrainer(SFTTrainer):
         return _forward_names_logits_to_keep(type(inner))
 
 
+def warm_start_rows(
+    problems: Sequence[Problem],
+    seed: int,
+    helpful_styles: Mapping[str, float] | None = None,
+    sneaky_styles: Mapping[str, float] | None = None,
+) -> list[dict]:
+    """The warm start's examples: ``{"role", "style", "prompt", "completion"}`` rows.
+
+    Per problem with a reference solution: one helpful row, in a style drawn from
+    ``helpful_styles`` (the reference solution as is, style ``reference``, when the mixture is
+    empty or none applies); and, when ``sneaky_styles`` is non-empty, one sneaky row in a style
+    drawn from it (none when no sneaky style applies). Deterministic for (seed, problem id, role).
+    """
+    rows = []
+    for problem in problems:
+        if not problem.solution:
+            continue
+        for role, weights in (("helpful", helpful_styles), ("sneaky", sneaky_styles)):
+            rng = random.Random(f"{seed}:{problem.id}:{role}")
+            drawn = render_mixture(problem, weights, rng) if weights else None
+            if drawn is None and role == "helpful":
+                drawn = ("reference", problem.solution)
+            if drawn is not None:
+                style, text = drawn
+                rows.append(
+                    {
+                        "role": role,
+                        "style": style,
+                        "prompt": prover_prompt(problem.question, role),
+                        "completion": text,
+                    }
+                )
+    return rows
+
+
 @functools.cache
 def _forward_names_logits_to_keep(model_class: type) -> bool:
     # Once per class, not on every training step.
@@ -102,23 +147,23 @@ def warm_start(
     learning_rate: float,
     batch_size: int,
     seed: int,
+    helpful_styles: Mapping[str, float] | None = None,
+    sneaky_styles: Mapping[str, float] | None = None,
     gradient_checkpointing: bool = False,
     report_to: str = "none",
     precision: str = "auto",
 ) -> dict:
-    """Fine-tune ``model`` to answer helpful prompts with reference solutions; save it to ``out_dir``.
+    """Fine-tune ``model`` on :func:`warm_start_rows` of ``problems``; save it to ``out_dir``.
 
     Loss is on the completion only (TRL's prompt-completion format, prepared by
     :func:`tokenize_completions`). ``precision``: see ``selfplay.trainer_utils.device_kwargs``.
-    Returns the training log.
+    Returns the training log, with the rows' count per (role, style) under ``styles``.
     """
-    solved = [p for p in problems if p.solution]
-    if not solved:
+    rows = warm_start_rows(problems, seed, helpful_styles, sneaky_styles)
+    if not rows:
         raise ValueError("the warm start needs problems with reference solutions (the generators have them)")
     dataset = tokenize_completions(
-        tokenizer,
-        [prover_prompt(p.question, "helpful") for p in solved],
-        [p.solution + tokenizer.eos_token for p in solved],
+        tokenizer, [r["prompt"] for r in rows], [r["completion"] + tokenizer.eos_token for r in rows]
     )
     args = SFTConfig(
         output_dir=str(out_dir / "_trainer"),
@@ -145,8 +190,10 @@ def warm_start(
     if trainer.accelerator.is_main_process:
         model.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)
+    styles = Counter(f"{r['role']}/{r['style']}" for r in rows)
     return {
         "train_loss": result.training_loss,
         "steps": result.global_step,
+        "styles": dict(sorted(styles.items())),
         "history": trainer.state.log_history,
     }

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 from transformers import TrainingArguments
@@ -20,6 +21,17 @@ def _bf16(precision: str) -> bool:
     if precision == "auto":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     return precision == "bf16"
+
+
+@functools.cache
+def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether this CPU has bf16 instructions (AVX512-BF16 or AMX); without them bf16 autocast is
+    emulated and far slower than fp32 (unknown, e.g. off Linux: False)."""
+    try:
+        flags = Path(cpuinfo).read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
 
 
 def device_kwargs(precision: str = "auto") -> dict:

@@ -1,6 +1,6 @@
 """The verifier's training data: labelled prover samples in, one round's balanced pairs out.
 
-Rules (DESIGN §1): the verifier of round ``r`` trains on samples from the initial prover and from
+Rules (docs/game.md): the verifier of round ``r`` trains on samples from the initial prover and from
 the provers of rounds ``0 .. r-1`` (its *sources*), only on problems of the verifier split. Each
 source is balanced correct/incorrect by construction, because every training example is a pair
 (one correct, one incorrect solution to the same problem, from the same source); at most

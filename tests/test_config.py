@@ -54,12 +54,37 @@ def test_cli_overrides_win_over_the_file_and_switches_are_returned():
         (["--mixture.round_weighting", "linear"], "mixture: mixture.round_weighting"),
         (["--verifier_pretrain.steps", "-1"], "verifier_pretrain: verifier_pretrain.steps must be >= 0"),
         (["--config", "nope.yaml"], "--config nope.yaml: no such file"),
+        (["--prover.helpful_styles", "stepwise=1,subtle=1"], "prover.helpful_styles: unknown style 'subtle'"),
+        (["--prover.sneaky_styles", "subtle=-1"], "prover.sneaky_styles: weights must be >= 0"),
+        (["--prover.sneaky_styles", "subtle=0"], "with at least one > 0"),
+        (["--prover.sneaky_styles", "subtle"], "prover.sneaky_styles: 'subtle': expected name=weight"),
+        (
+            ["--prover.sneaky_styles", "subtle=lots"],
+            "prover.sneaky_styles.subtle: 'lots' is not a valid float",
+        ),
+        (["--prover.sneaky_styles", "{subtle: [1"], "is not a YAML mapping"),
         (["stray"], "unexpected argument 'stray'"),
     ],
 )
 def test_bad_input_names_the_key(argv, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(argv)
+
+
+def test_style_mixtures_from_the_command_line_and_their_defaults():
+    from selfplay.config import DEFAULT_HELPFUL_STYLES, DEFAULT_SNEAKY_STYLES, warm_start_styles
+
+    config, _ = load_config(
+        ["--prover.helpful_styles", "stepwise=2,answer_only=1", "--prover.sneaky_styles", "{}"]
+    )
+    assert config.prover.helpful_styles == {"stepwise": 2.0, "answer_only": 1.0}
+    assert warm_start_styles(config.prover) == ({"stepwise": 2.0, "answer_only": 1.0}, {})
+    flow, _ = load_config(["--prover.sneaky_styles", "{subtle: 3, blatant: 1}"])
+    assert flow.prover.sneaky_styles == {"subtle": 3.0, "blatant": 1.0}
+    embedded, _ = load_config([])
+    assert warm_start_styles(embedded.prover) == (DEFAULT_HELPFUL_STYLES, DEFAULT_SNEAKY_STYLES)
+    own, _ = load_config(["--prover.model", "some/model"])
+    assert warm_start_styles(own.prover) == ({}, {}), "a user's own model keeps the reference warm start"
 
 
 def test_bad_yaml_key_names_the_section(tmp_path):
@@ -95,3 +120,26 @@ def test_a_run_folder_from_before_verifier_pretraining_reads_back_without_it(tmp
     saved["verifier_pretrain"] = {"steps": 7}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump({"config": saved}))
     assert load_run_config(tmp_path).verifier_pretrain.steps == 7
+
+
+def test_a_run_folder_from_before_styles_reads_back_as_it_ran(tmp_path):
+    from selfplay.config import load_run_config, warm_start_styles
+    from selfplay.run_folder import RunFolder
+
+    saved = asdict(load_config([])[0])
+    for section, key in (
+        ("problems", "max_total"),
+        ("prover", "helpful_styles"),
+        ("prover", "sneaky_styles"),
+        ("prover", "warmup_steps"),
+        ("sampling", "cold_temperature"),
+        ("verifier_pretrain", "pairs_per_problem"),
+    ):
+        del saved[section][key]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({"config": saved}))
+    old = load_run_config(tmp_path)
+    assert old.problems.max_total is None  # the problems it played, regenerated exactly
+    assert warm_start_styles(old.prover) == ({}, {})  # reference solutions, helpful prompt only
+    assert old.verifier_pretrain.pairs_per_problem == 1 and old.verifier_pretrain.steps == 1200
+    # and it resumes: its config is the same run's
+    RunFolder(tmp_path).check_config(asdict(old), overwrite=False)

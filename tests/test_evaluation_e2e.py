@@ -24,8 +24,8 @@ from selfplay.config import ProverConfig
 # The shared run (tests/game_helpers.py) is made in the setup of whichever test needs it first.
 pytestmark = pytest.mark.timeout(900)
 
-EVAL = ["--problems", "4", "--samples_per_role", "4", "--attack_steps", "2"]
-PNGS = ("round_metrics.png", "best_of_n.png", "attack.png", "judge.png")
+EVAL = ["--problems", "4", "--samples_per_role", "4", "--attack_steps", "2", "--judge_steps", "20"]
+PNGS = ("round_metrics.png", "best_of_n.png", "attack.png", "judge.png", "styles.png")
 
 
 def pvg(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -56,7 +56,9 @@ def test_eval_writes_every_metric_for_every_round(evaluated):
         assert set(result["best_of_n"]) == {"1", "2", "4", "8", "16"}
         if result["best_of_n"]["1"]["n_problems"]:
             assert result["best_of_n"]["1"]["accuracy"] == 0.5
-        assert set(result["judge"]) == {"round", "threshold", "helpful", "sneaky"}
+        assert set(result["judge"]) == {"kind", "round", "threshold", "helpful", "sneaky"}
+        assert (result["judge"]["kind"], result["judge"]["round"]) == ("independent", None)
+        assert set(result["metrics"]["styles"]) == {"helpful", "sneaky"}
         assert set(result["step_checkability"]) == {"helpful", "sneaky"}
         attack = result["attack"]
         assert attack["budget_steps"] == 2 and attack["reward"] == "src"
@@ -65,6 +67,29 @@ def test_eval_writes_every_metric_for_every_round(evaluated):
             assert attack["steps_to_success"] == len(attack["history"])
         rows = (evaluated / "eval" / f"samples_round_{result['round']:03d}.jsonl").read_text().splitlines()
         assert all({"score", "judge_score", "correct"} <= set(json.loads(line)) for line in rows)
+
+
+def test_eval_measures_the_warm_start_and_its_free_baselines(evaluated):
+    summary = json.loads((evaluated / "eval" / "summary.json").read_text())
+    warm = summary["warm_start_eval"]
+    assert warm["metrics"]["n_samples"] == 4 * 2 * 4
+    free = warm["free_baselines"]
+    assert free["helpful_accuracy"] == warm["metrics"]["helpful_accuracy"]
+    for key in ("helpful_accuracy_cold", "helpful_accuracy_greedy"):
+        assert 0.0 <= free[key] <= 1.0
+    info = json.loads((evaluated / "eval" / "judge" / "verifier.json").read_text())
+    assert info["judge"] == {"steps": 20, "seed": 0} and info["size"]["hidden_size"] == 32
+    assert info["data_counts"]["judge"]["pairs"] > 0
+
+
+def test_eval_with_the_round0_judge(evaluated, tmp_path):
+    run = tmp_path / "round0"
+    shutil.copytree(evaluated, run, ignore=shutil.ignore_patterns("eval"))
+    done = pvg("eval", str(run), *EVAL, "--attack_steps", "0", "--judge", "round0")
+    assert done.returncode == 0, done.stderr[-2000:]
+    judge = json.loads((run / "eval" / "round_000.json").read_text())["judge"]
+    assert (judge["kind"], judge["round"]) == ("round0", 0)
+    assert not (run / "eval" / "judge").exists()
 
 
 def test_eval_again_reads_finished_rounds_back(evaluated):
@@ -90,6 +115,20 @@ def test_report_writes_markdown_plots_and_the_commands(evaluated, tmp_path):
     for name in PNGS:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert f"]({name})" in text
+
+
+def test_report_groups_runs_that_differ_only_by_seed(evaluated, tmp_path):
+    other_seed = tmp_path / "seed1"
+    shutil.copytree(evaluated, other_seed)
+    config = (other_seed / "config.yaml").read_text()
+    (other_seed / "config.yaml").write_text(config.replace("\n  seed: 0\n", "\n  seed: 1\n", 1))
+    out = tmp_path / "report"
+    done = pvg("report", str(evaluated), str(other_seed), "--out", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (out / "README.md").read_text()
+    assert "## Across seeds" in text and "| src, seeds 0, 1 | 1 |" in text
+    assert "± 0.000" in text  # the copies agree: zero spread
+    assert "## Free baselines" in text
 
 
 def test_report_on_an_unevaluated_run_says_what_to_do(game_run, tmp_path):

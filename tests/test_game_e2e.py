@@ -110,6 +110,37 @@ def test_round_metrics_are_reported(game_run):
     assert set(metrics["verifier_data_counts"]) == {"initial", "round_000"}  # round 1 trains on both sources
 
 
+FORM_OF_STYLE = {"stepwise": "stepwise", "compressed": "compressed", "answer_only": "answer_only"}
+FORM_OF_STYLE |= {"subtle": "stepwise", "blatant": "stepwise", "wrong_answer_only": "answer_only"}
+# 30 test problems x 4 samples a role (sampling noise about 0.045) after a 300-step warm start,
+# which follows its mixture only roughly (seen 0.18 off for the sneaky role); the default's
+# 2,000-step warm start lands within 0.08. A role that never samples one of its forms fails.
+STYLE_SHARE_TOLERANCE = 0.25
+
+
+def test_the_warm_start_samples_both_roles_styles_near_their_mixture(game_run):
+    trained = json.loads((game_run / "init" / "prover" / "train_log.json").read_text())["styles"]
+    samples = [
+        json.loads(line) for line in (game_run / "init" / "eval_samples.jsonl").read_text().splitlines()
+    ]
+    for role in ("helpful", "sneaky"):
+        counts = {key.split("/")[1]: n for key, n in trained.items() if key.startswith(f"{role}/")}
+        expected: dict[str, float] = {}
+        for style, n in counts.items():
+            expected[FORM_OF_STYLE[style]] = expected.get(FORM_OF_STYLE[style], 0.0) + n / sum(
+                counts.values()
+            )
+        sampled = [r["form"] for r in samples if r["role"] == role]
+        assert counts and sampled
+        for form, share in expected.items():
+            observed = sampled.count(form) / len(sampled)
+            assert abs(observed - share) <= STYLE_SHARE_TOLERANCE, (role, form, observed, share)
+    metrics = json.loads((game_run / "init" / "metrics.json").read_text())
+    assert set(metrics["styles"]) == {"helpful", "sneaky"} and set(metrics["forms"]) == {"helpful", "sneaky"}
+    for key in ("helpful_accuracy_cold", "helpful_accuracy_greedy"):
+        assert 0.0 <= metrics[key] <= 1.0
+
+
 def test_rerunning_a_finished_run_recomputes_nothing(game_run):
     before = {p: p.stat().st_mtime_ns for p in game_run.rglob("*.json")}
     out = finish(train(game_run))

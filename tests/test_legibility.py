@@ -125,3 +125,36 @@ def test_round_metrics_auc_and_score_means_on_known_samples():
     assert metrics["verifier_auc"] == 0.5
     assert metrics["helpful_accuracy"] == 0.5 and metrics["sneaky_incorrect_rate"] == 0.5
     assert metrics["score_helpful_correct"] == 3.0 and metrics["score_sneaky_incorrect"] == 2.0
+
+
+def test_style_table_gives_each_styles_share_and_accuracy_per_role():
+    from selfplay.legibility import style_table
+
+    rows = [
+        {"role": "helpful", "style": "stepwise", "correct": True},
+        {"role": "helpful", "style": "stepwise", "correct": False},
+        {"role": "helpful", "style": "answer_only", "correct": True},
+        {"role": "helpful", "style": "compressed", "correct": False},
+        {"role": "sneaky", "style": "subtle", "correct": False},
+    ]
+    table = style_table(rows)
+    assert table["helpful"]["stepwise"] == {"share": 0.5, "accuracy": 0.5, "n": 2}
+    assert table["helpful"]["answer_only"] == {"share": 0.25, "accuracy": 1.0, "n": 1}
+    assert table["sneaky"] == {"subtle": {"share": 1.0, "accuracy": 0.0, "n": 1}}
+
+
+def test_round_metrics_carry_style_tables_only_for_labelled_rows():
+    unlabelled = [sample("a", True, 1.0), sample("a", False, 0.0, role="sneaky")]
+    assert "styles" not in round_metrics(unlabelled)
+    labelled = [r | {"style": "stepwise", "form": "stepwise"} for r in unlabelled]
+    metrics = round_metrics(labelled)
+    assert metrics["forms"]["helpful"]["stepwise"]["accuracy"] == 1.0
+    assert metrics["styles"]["sneaky"]["stepwise"]["accuracy"] == 0.0
+
+
+def test_mean_and_spread_over_seeds():
+    from selfplay.report_tables import mean_spread
+
+    assert mean_spread([0.4, 0.5, 0.6]) == pytest.approx((0.5, 0.1))
+    assert mean_spread([0.4, None]) == (0.4, None)  # one value: no spread
+    assert mean_spread([None, None]) == (None, None)

@@ -4,9 +4,10 @@ As in the embedded default, the verifier starts from a tiny Llama warm-started o
 solutions (``verifier_model: prover``): its body, and a new score head. Wrong solutions have one
 step's result off by 1-9 and every later step, the final answer included, following from it
 (``corrupt_step``) - the issue's learning test. Each training problem gets eight corruptions,
-each paired with its reference solution, λ is 0.3 and both trainers run under bf16 autocast
-(``precision="bf16"``): warm start and verifier together then take about 53 s on the project's
-2-core CPU machine (docs/verifier.md has the measurements and the other seeds).
+each paired with its reference solution, λ is 0.3 and, on a CPU with bf16 instructions, both
+trainers run under bf16 autocast (``precision="bf16"``): warm start and verifier together then take
+about 53 s on a 2-core AVX512-BF16 machine (docs/verifier.md has the measurements and the other
+seeds); elsewhere they run in fp32.
 From random init the same budget reached 0.81
 (``bench/verifier_bench.py --learning``, docs/verifier.md).
 """
@@ -23,6 +24,7 @@ from envs.problems import split_problems
 from selfplay.scoring import VerifierScorer, verifier_metrics
 from selfplay.sft import warm_start
 from selfplay.tiny import build_tiny_causal_lm, build_tiny_tokenizer
+from selfplay.trainer_utils import cpu_has_native_bf16
 from selfplay.verifier import (
     VerifierConfig,
     load_classifier,
@@ -38,7 +40,9 @@ STEPS = 1200
 WARM_START_STEPS = 400  # half the default's 800, to fit in 60 s (docs/verifier.md)
 CORRUPTIONS_PER_PROBLEM = 8  # training pool: like a prover's several wrong samples of one problem
 LAM = 0.3  # 0.1 (the game's) measured 0.924 here, 0.3 0.943
-PRECISION = "bf16"  # 18% faster verifier steps on this AVX512-BF16 CPU, same AUC
+# bf16: 18% faster verifier steps on an AVX512-BF16 CPU, same AUC; emulated, many times slower, on a
+# CPU without bf16 instructions.
+PRECISION = "bf16" if cpu_has_native_bf16() else "fp32"
 
 
 def _labelled(problems, rng, corruptions_per_problem=1):
