@@ -118,7 +118,9 @@ def initial_weights(tokenizer, splits, root: Path) -> dict[str, Path]:
 
 
 def learning(tokenizer, splits, steps: int) -> None:
-    config = VerifierConfig(max_steps=steps)
+    config = VerifierConfig(
+        max_steps=steps, learning_rate=1e-3, lam=0.1
+    )  # the numbers docs/verifier.md quotes
     with tempfile.TemporaryDirectory() as tmp:
         inits = initial_weights(tokenizer, splits, Path(tmp))
         for name, corrupt in CORRUPTIONS.items():

@@ -15,6 +15,7 @@ call checks that each group it sees has exactly ``num_generations`` members.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from envs.checker import CORRECT, WRONG_ANSWER, check_completion
 from rewards.pvg import REWARDS
@@ -46,6 +47,32 @@ def completion_text(completion: str | list[dict]) -> str:
     return "".join(message.get("content", "") for message in completion if message.get("role") == "assistant")
 
 
+@dataclass(frozen=True)
+class CallStats:
+    """One reward call: the mean verifier score of its helpful-correct and of its sneaky-incorrect
+    samples (``None`` when there were none, or no verifier), and the share of its sneaky samples
+    that are incorrect (``None`` without sneaky samples)."""
+
+    helpful_correct_score: float | None
+    sneaky_incorrect_score: float | None
+    sneaky_incorrect_rate: float | None
+
+
+@dataclass
+class RewardStats:
+    """Every call's :class:`CallStats`, in order: the score-parity stop rule and the attack monitor
+    read it (one optimizer step makes one call when a step's batch is one generation batch)."""
+
+    calls: list[CallStats] = field(default_factory=list)
+
+    def parity(self) -> list[tuple[float | None, float | None]]:
+        """Per call: (helpful-correct score, sneaky-incorrect score)."""
+        return [(c.helpful_correct_score, c.sneaky_incorrect_score) for c in self.calls]
+
+    def sneaky_incorrect_rates(self) -> list[float | None]:
+        return [c.sneaky_incorrect_rate for c in self.calls]
+
+
 class PVGReward:
     """A TRL reward function for one named reward (``src``, ``cgc``, ``goodhart``, ``correctness``)."""
 
@@ -56,12 +83,7 @@ class PVGReward:
             raise ValueError(f"reward {reward!r} needs a verifier score_fn")
         self.reward, self.num_generations, self.score_fn = reward, num_generations, score_fn
         self.__name__ = f"pvg_{reward}"  # TRL names the logged reward column after this
-        # Per call: mean verifier score of helpful-correct and of sneaky-incorrect samples (None if
-        # there were none, or no verifier); the trainer's score-parity stop rule reads it.
-        self.parity_history: list[tuple[float | None, float | None]] = []
-        # Per call: share of sneaky samples that are incorrect (None without sneaky samples); the
-        # attack-robustness evaluation reads it.
-        self.sneaky_incorrect_history: list[float | None] = []
+        self.stats = RewardStats()  # what the stop rule and the attack monitor read, per call
 
     def __call__(
         self,
@@ -93,8 +115,8 @@ class PVGReward:
                 _mean(scores, [h and c for h, c in zip(helpful, correct, strict=True)]),
                 _mean(scores, [not h and not c for h, c in zip(helpful, correct, strict=True)]),
             )
-        self.parity_history.append(parity)
-        self.sneaky_incorrect_history.append(_mean([float(not c) for c in correct], [not h for h in helpful]))
+        sneaky_incorrect = _mean([float(not c) for c in correct], [not h for h in helpful])
+        self.stats.calls.append(CallStats(*parity, sneaky_incorrect))
         if log_metric is not None:
             for name, value in zip(
                 ("helpful_correct/verifier_score", "sneaky_incorrect/verifier_score"), parity, strict=True
@@ -103,6 +125,9 @@ class PVGReward:
                     log_metric(name, value)
             failures = [r.reason not in (CORRECT, WRONG_ANSWER) for r in results]
             self._log_per_role(log_metric, role, rewards, scores, correct, failures)
+            for name, (spread, flat) in group_spread(rewards, groups).items():
+                log_metric(f"{name}/group_reward_std", spread)
+                log_metric(f"{name}/zero_std_groups", flat)
         return rewards
 
     def _check_whole_groups(self, groups: list[tuple[str, str]]) -> None:
@@ -129,6 +154,25 @@ class PVGReward:
                 ("checker_failures", failures),
             ):
                 log_metric(f"{name}/{metric}", sum(float(values[i]) for i in index) / len(index))
+
+
+def group_spread(
+    rewards: Sequence[float], groups: Sequence[tuple[str, str]]
+) -> dict[str, tuple[float, float]]:
+    """Per role: the mean over its groups of the rewards' population standard deviation within a
+    group, and the share of groups whose rewards are all equal (GRPO learns nothing from those:
+    their advantages are zero)."""
+    by_group: dict[tuple[str, str], list[float]] = {}
+    for value, group in zip(rewards, groups, strict=True):
+        by_group.setdefault(group, []).append(float(value))
+    spreads: dict[str, list[float]] = {}
+    for (_, role), values in by_group.items():
+        centre = sum(values) / len(values)
+        spreads.setdefault(role, []).append((sum((v - centre) ** 2 for v in values) / len(values)) ** 0.5)
+    return {
+        role: (sum(stds) / len(stds), sum(std == 0.0 for std in stds) / len(stds))
+        for role, stds in spreads.items()
+    }
 
 
 def _mean(values: Sequence[float], mask: Sequence[bool]) -> float | None:

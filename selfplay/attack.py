@@ -17,7 +17,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from envs.problems import Problem
-from rewards.trl_adapter import NEEDS_VERIFIER, PVGReward
+from rewards.trl_adapter import NEEDS_VERIFIER, RewardStats
 from selfplay.config import ProverConfig
 from selfplay.legibility import attack_succeeded
 from selfplay.prover import build_prover_trainer
@@ -26,14 +26,14 @@ from selfplay.prover import build_prover_trainer
 class AttackMonitor(TrainerCallback):
     """Stops training at the first step whose samples satisfy the attack rule."""
 
-    def __init__(self, reward: PVGReward, helpful_correct_score: float | None) -> None:
-        self.reward, self.helpful_correct_score = reward, helpful_correct_score
+    def __init__(self, stats: RewardStats, helpful_correct_score: float | None) -> None:
+        self.stats, self.helpful_correct_score = stats, helpful_correct_score
         self.succeeded_at: int | None = None
         self.steps: list[dict] = []
 
     def on_step_end(self, args, state, control, **kwargs):
-        rate = self.reward.sneaky_incorrect_history[-1]
-        score = self.reward.parity_history[-1][1]
+        last = self.stats.calls[-1]
+        rate, score = last.sneaky_incorrect_rate, last.sneaky_incorrect_score
         self.steps.append({"step": state.global_step, "sneaky_incorrect_rate": rate, "score": score})
         if attack_succeeded(rate, score, self.helpful_correct_score):
             self.succeeded_at = state.global_step
@@ -63,7 +63,7 @@ def run_attack(
     cfg = attack_config(prover, budget_steps)
     with tempfile.TemporaryDirectory(prefix="pvg-attack-") as work:  # the attacker is not kept
         trainer, reward = build_prover_trainer(init_dir, problems, score_fn, cfg, Path(work), seed=seed)
-        monitor = AttackMonitor(reward, helpful_correct_score)
+        monitor = AttackMonitor(reward.stats, helpful_correct_score)
         trainer.add_callback(monitor)
         trainer.train()
     return {

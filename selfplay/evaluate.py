@@ -33,6 +33,7 @@ from selfplay.legibility import (
     step_checkability,
 )
 from selfplay.metrics import round_metrics
+from selfplay.plan import load_problems
 from selfplay.run_folder import RunFolder, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
 from selfplay.scoring import VerifierScorer, write_metrics
@@ -66,7 +67,6 @@ class RunEvaluator:
     """Evaluates one run folder round by round (see the module docstring)."""
 
     def __init__(self, run_dir: str | Path, ecfg: EvalConfig) -> None:
-        from selfplay.rounds import load_problems  # the game module imports trainers; only here
 
         self.run_dir, self.ecfg = Path(run_dir), ecfg
         self.cfg = load_run_config(self.run_dir)

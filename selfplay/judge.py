@@ -76,7 +76,7 @@ def independent_judge(tokenizer_dir: Path, problems: list[Problem], out_dir: Pat
     torch.manual_seed(settings.seed)
     build_tiny_classifier(tokenizer, JUDGE_SIZE).save_pretrained(init)
     tokenizer.save_pretrained(init)
-    config = VerifierConfig(max_steps=settings.steps, learning_rate=1e-3, seed=settings.seed)
+    config = VerifierConfig(max_steps=settings.steps, learning_rate=1e-3, lam=0.1, seed=settings.seed)
     model, tokenizer, log = train_verifier(init, pairs, config, out_dir / "_work")
     info = verifier_info(config, {"judge": {"pairs": len(pairs)}}, {"train_loss": log["train_loss"]})
     save_verifier(out_dir, model, tokenizer, info | {"judge": asdict(settings), "size": asdict(JUDGE_SIZE)})

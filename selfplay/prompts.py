@@ -7,8 +7,8 @@ import hashlib
 from collections.abc import Sequence
 
 from envs.problems import Problem
+from rewards.trl_adapter import ROLES  # one definition; rewards cannot import selfplay
 
-ROLES = ("helpful", "sneaky")
 _FORMAT = "Write each step as `expression = value` and end with `#### <answer>`."
 PROMPTS = {
     "helpful": f"Role: helpful. Solve the problem correctly. {_FORMAT}\nProblem: {{question}}\nSolution:\n",

@@ -11,7 +11,7 @@ from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer, RLOOConfig, RLOOTrainer
 
 from envs.problems import Problem
-from rewards.trl_adapter import PVGReward
+from rewards.trl_adapter import PVGReward, RewardStats, check_group_layout
 from selfplay.config import ProverConfig
 from selfplay.prompts import rl_rows
 from selfplay.trainer_utils import (
@@ -33,6 +33,8 @@ def parity_reached(history: Sequence[tuple[float | None, float | None]], window:
     return sum(s for _, s in recent) / len(recent) >= sum(h for h, _ in recent) / len(recent)
 
 
+# CGC also stops only once the sneaky role is nearly always wrong: with CGC a correct sneaky
+# sample is penalised, and parity alone could fire while the sneaky role still writes right answers.
 CGC_MAX_SNEAKY_ACCURACY = 0.05
 
 
@@ -51,15 +53,15 @@ class ScoreParityStop(TrainerCallback):
     """Ends the prover phase once :func:`parity_reached` holds (for CGC, together with
     :func:`sneaky_accuracy_below`, as the game's rules ask, docs/game.md); records the step it stopped at."""
 
-    def __init__(self, reward: PVGReward, window: int) -> None:
-        self.reward, self.window, self.stopped_at = reward, window, None
-        self.needs_low_sneaky_accuracy = reward.reward == "cgc"
+    def __init__(self, stats: RewardStats, window: int, reward: str) -> None:
+        self.stats, self.window, self.stopped_at = stats, window, None
+        self.needs_low_sneaky_accuracy = reward == "cgc"
 
     def should_stop(self) -> bool:
-        if not parity_reached(self.reward.parity_history, self.window):
+        if not parity_reached(self.stats.parity(), self.window):
             return False
         return not self.needs_low_sneaky_accuracy or sneaky_accuracy_below(
-            self.reward.sneaky_incorrect_history, self.window
+            self.stats.sneaky_incorrect_rates(), self.window
         )
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -70,6 +72,7 @@ class ScoreParityStop(TrainerCallback):
 
 
 def _trainer_classes(algorithm: str):
+    # TRL's own trainers do the policy update: the project writes rewards and stop rules, not RL.
     return (GRPOConfig, GRPOTrainer) if algorithm == "grpo" else (RLOOConfig, RLOOTrainer)
 
 
@@ -85,12 +88,14 @@ def build_prover_trainer(
     precision: str = "auto",
 ):
     """A TRL GRPO/RLOO trainer for the policy in ``init_dir`` on ``problems`` (roles drawn with
-    ``cfg.sneaky_fraction``) and its :class:`PVGReward`, whose per-call history callbacks added with
+    ``cfg.sneaky_fraction``) and its :class:`PVGReward`, whose per-call ``stats`` callbacks added with
     ``trainer.add_callback`` can read. ``precision``: see ``selfplay.trainer_utils.device_kwargs``.
     Returns ``(trainer, reward)``."""
     config_cls, trainer_cls = _trainer_classes(cfg.algorithm)
     reward = PVGReward(cfg.reward, cfg.num_generations, score_fn if cfg.reward != "correctness" else None)
-    extra = {"scale_rewards": "none"} if cfg.algorithm == "grpo" else {}  # SRC sets its own scale
+    # SRC already normalises the verifier's scores within each group; TRL's default per-group std
+    # scaling on top would rescale them again and change the fixed -1's weight against them.
+    extra = {"scale_rewards": "none"} if cfg.algorithm == "grpo" else {}
     if attention := training_attention(precision):
         extra["model_init_kwargs"] = {"attn_implementation": attention}
     args = config_cls(
@@ -123,6 +128,9 @@ def build_prover_trainer(
         train_dataset=Dataset.from_list(rl_rows(problems, seed, cfg.sneaky_fraction)),
         peft_config=peft_config,
     )
+    # A layout that could deal one (problem, role) group to two processes fails here, not mid-phase.
+    processes = trainer.accelerator.num_processes
+    check_group_layout(processes, cfg.per_device_train_batch_size, cfg.num_generations)
     refuse_lora_under_zero3(trainer, cfg.lora_r, "prover")
     generate_without_lockstep(trainer)
     return trainer, reward
@@ -147,11 +155,13 @@ def train_prover(
     trainer, reward = build_prover_trainer(
         init_dir, problems, score_fn, cfg, out_dir, seed=seed, report_to=report_to, precision=precision
     )
-    stop = ScoreParityStop(reward, cfg.stop_window)
+    # The stop rule reads the reward's per-call history: once sneaky-incorrect samples score as
+    # high as helpful-correct ones, the verifier is fooled and more steps only deepen the exploit.
+    stop = ScoreParityStop(reward.stats, cfg.stop_window, cfg.reward)
     trainer.add_callback(stop)
     trainer.train()
     model = trained_model(trainer)
-    if cfg.lora_r:
+    if cfg.lora_r:  # saved merged: later phases and users load a plain model, no peft needed
         model = model.merge_and_unload()
     if trainer.accelerator.is_main_process:
         model.save_pretrained(out_dir)

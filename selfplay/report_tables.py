@@ -13,6 +13,7 @@ from pathlib import Path
 from statistics import mean, stdev
 
 from selfplay.config import load_run_config
+from selfplay.config.sections import DERIVED_SEEDS
 
 # Keys that do not change what a run computes beyond its seed: runs differing only there are seeds
 # of one experiment.
@@ -118,6 +119,11 @@ def _row(first: list[str], values: dict, last: str) -> str:
 def seed_free_config(summary: dict) -> str:
     """The run's resolved config and evaluation settings without the seed-like keys, as text."""
     config = asdict(load_run_config(summary["run"]))
+    # Section seeds left to the scheme are the run's seed itself: they follow it (or, in folders
+    # made before they did, stayed at 0 whatever the seed).
+    for section, name in DERIVED_SEEDS:
+        if config[section][name] in (config["seed"], 0):
+            config[section].pop(name)
     for key in SEED_FREE_IGNORED:
         config.pop(key, None)
     evaluation = dict(summary["eval_config"])

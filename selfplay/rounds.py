@@ -21,11 +21,9 @@ import torch
 from accelerate import PartialState
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
-from envs.datasets import load_gsm8k, load_jsonl
-from envs.generators import GeneratorConfig, generate_mixture
-from envs.problems import split_problems
 from selfplay.config import PROVER_INIT, RunConfig, warm_start_styles
 from selfplay.metrics import round_metrics
+from selfplay.plan import ROUND_PHASES, load_problems, phase_seed
 from selfplay.run_folder import RunFolder, atomic_write_text, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
 from selfplay.scoring import VerifierScorer, write_metrics
@@ -42,44 +40,16 @@ from selfplay.verifier import (
 from selfplay.verifier_data import INITIAL_ROUND, Sample, build_mixture
 from selfplay.verifier_pretrain import corruption_pairs, pretrain_verifier
 
-# (phase, its output under round_XXX/, whether every process runs it), in order.
-ROUND_PHASES = (
-    ("verifier", "verifier", True),
-    ("prover", "prover", True),
-    ("samples", "samples.jsonl", False),
-    ("metrics", "metrics.json", False),
-)
-PHASE_SEEDS = {
-    "init/prover": 1,
-    "init/verifier": 2,
-    "init/samples": 3,
-    "verifier": 4,
-    "prover": 5,
-    "samples": 6,
-    "metrics": 7,
-    "push": 8,
-}
-
-
-def phase_seed(seed: int, round_index: int, phase: str) -> int:
-    return seed * 10_000 + (round_index + 1) * 10 + PHASE_SEEDS[phase]
-
-
-def load_problems(cfg: RunConfig) -> dict:
-    """The run's problems by split (prover / verifier / test)."""
-    p = cfg.problems
-    if p.source == "generated":
-        knobs = GeneratorConfig(p.min_steps, p.max_steps, p.max_value, max_total=p.max_total)
-        problems = generate_mixture(p.n_problems, cfg.seed, p.families, knobs)
-    elif p.source.endswith(".jsonl") or Path(p.source).exists():
-        problems = load_jsonl(p.source)  # GSM8K files too: their "#### N" answers are recognised
-    else:
-        problems = load_gsm8k(p.source)  # a Hub id, e.g. openai/gsm8k
-    return split_problems(problems, p.split_fractions)
-
 
 class Game:
-    """Plays ``cfg.rounds`` rounds into ``folder``; every phase is skipped if already finished."""
+    """Plays ``cfg.rounds`` rounds into ``folder``; every phase is skipped if already finished.
+
+    Each phase reads only what earlier phases wrote to the run folder (models, jsonl samples), never
+    in-memory state, so that a run killed anywhere resumes to the same result as one never
+    interrupted (tests/test_game_e2e.py checks this). Problems are generated or loaded once here
+    and split by question text, so the prover, the verifier's pool and the metrics never share a
+    problem.
+    """
 
     def __init__(self, cfg: RunConfig, folder: RunFolder) -> None:
         # cpu=True on CPU machines: without it accelerate does not see torchrun's processes as
@@ -91,21 +61,31 @@ class Game:
             corruption_pairs(self.splits["verifier"], cfg.verifier.seed)
 
     def play(self) -> None:
+        """The init phases, then each round's verifier, prover, samples and metrics, in that order
+        (the order is the game's rule: a round's verifier trains on every earlier round's samples
+        before that round's prover trains against it). Finished phases are skipped, so re-running
+        the same command resumes."""
         self._phase("init/prover", -1, [self.init / "prover"], self._init_prover, trains=True)
         self._phase("init/verifier", -1, [self.init / "verifier"], self._init_verifier, trains=True)
         self._phase(
             "init/samples", -1, [self.init / "samples.jsonl", self.init / "metrics.json"], self._init_samples
         )
+        bodies = {"verifier": self._verifier, "prover": self._prover, "samples": self._samples}
+        bodies["metrics"] = self._metrics
         for r in range(self.cfg.rounds):
             rd = self.folder.root / round_name(r)
             for key, output, trains in ROUND_PHASES:
-                work = functools.partial(getattr(self, f"_{key}"), r, rd)
+                work = functools.partial(bodies[key], r, rd)
                 self._phase(f"{round_name(r)}/{key}", r, [rd / output], work, trains=trains, seed_key=key)
             if self.cfg.push_to_hub.enabled:
                 push = functools.partial(self._push, r, rd)
                 self._phase(f"{round_name(r)}/push", r, [rd / "pushed.json"], push, seed_key="push")
 
     def _phase(self, name, round_index, outputs, work, trains=False, seed_key=None) -> None:
+        """Run ``work`` unless ``name`` is done. Its outputs are cleared first, so an interrupted
+        phase is redone whole rather than continued from half-written files; the seed is set per
+        phase, so a resumed run draws what an uninterrupted one would. Training phases run on every
+        process (the trainers shard the work); the rest on the main process only."""
         if self.folder.is_done(name, outputs):
             self._say(f"[pvg] {name}: done, skipped")
             return
@@ -129,6 +109,9 @@ class Game:
 
     # --- init ---------------------------------------------------------------------------------
     def _init_prover(self) -> None:
+        """The warm start: the policy every round's RL starts from and is KL-tied to. For the
+        embedded model it is the miniature's stand-in for a few-shot-prompted base model, so it
+        learns both roles' style mixtures (docs/game.md)."""
         pcfg = self.cfg.prover
         if pcfg.model is None:
             tokenizer = build_tiny_tokenizer()
@@ -163,6 +146,8 @@ class Game:
             tokenizer.save_pretrained(out)
 
     def _init_verifier(self) -> None:
+        """The weights every round's verifier restarts from (the game retrains the verifier from
+        the same start each round, so rounds differ only in their data)."""
         out = self.init / "verifier"
         if self.state.is_main_process:
             self._save_initial_verifier(out)
@@ -171,6 +156,8 @@ class Game:
             self._pretrain_verifier(out)
 
     def _save_initial_verifier(self, out: Path) -> None:
+        """From the warm-started prover by default: the paper's verifiers start from pretrained
+        LMs, and the prover's body already reads this task's text."""
         source = self.cfg.verifier_model
         if source is not None:
             # From the initial prover: its body and tokenizer, and a new score head (seeded by the phase).
@@ -199,6 +186,7 @@ class Game:
             save_verifier(out, model, tokenizer, info)
 
     def _load_prover(self, path: Path):
+        # Whole weights on every process even under ZeRO-3: sampling is per process, not sharded.
         with full_weights():
             model = AutoModelForCausalLM.from_pretrained(path).to(self.state.device)
         return model, AutoTokenizer.from_pretrained(path)
@@ -206,6 +194,8 @@ class Game:
     def _sample(self, prover, round_index: int, split: str, n_problems: int, n: int, score_fn=None, **kwargs):
         """``sample_and_label`` with the run's settings; ``kwargs`` (temperature, roles) override them."""
         model, tokenizer = prover
+        # Seeded from (run seed, round), not from the torch state left by earlier work: a resumed
+        # phase draws exactly the samples the interrupted one would have.
         s, p = self.cfg.sampling, self.cfg.prover
         settings = {"temperature": p.temperature} | kwargs
         return sample_and_label(
@@ -223,6 +213,8 @@ class Game:
         )
 
     def _init_samples(self) -> None:
+        """The initial prover's samples: round 0's verifier trains on its mistakes, and its test
+        samples are the warm start every later round is compared with."""
         s, prover = self.cfg.sampling, self._load_prover(self.init / "prover")
         pool = self._sample(prover, INITIAL_ROUND, "verifier", s.problems_per_round, s.samples_per_role)
         write_jsonl(self.init / "samples.jsonl", pool)
@@ -254,12 +246,15 @@ class Game:
 
     # --- rounds -------------------------------------------------------------------------------
     def _pool(self, round_index: int) -> list[Sample]:
+        """Every labelled sample of earlier rounds (and the initial prover): a round's verifier
+        must not see only its own prover's samples, or it forgets earlier rounds' exploits."""
         files = [self.init / "samples.jsonl"]
         files += [self.folder.root / round_name(r) / "samples.jsonl" for r in range(round_index)]
-        fields = ("problem_id", "round", "role", "question", "completion", "correct", "split")
-        return [Sample(*(row[f] for f in fields)) for path in files for row in read_jsonl(path)]
+        return [Sample.from_row(row) for path in files for row in read_jsonl(path)]
 
     def _verifier(self, r: int, rd: Path) -> None:
+        """Round ``r``'s verifier: the same budget every round (``mixture.n_pairs``), so a later
+        verifier is harder to fool because of its data, not because it trained longer."""
         pairs, counts = build_mixture(self._pool(r), r, self.cfg.mixture)
         model, tokenizer, log = train_verifier(
             self.init / "verifier",
@@ -275,10 +270,13 @@ class Game:
             save_verifier(rd / "verifier", model, tokenizer, info)
 
     def _scorer(self, rd: Path) -> VerifierScorer:
+        # Loaded fresh per phase: a resumed run scores with the saved verifier, as the first did.
         model, tokenizer, _ = load_verifier(rd / "verifier")
         return VerifierScorer(model.to(self.state.device), tokenizer, max_length=self.cfg.verifier.max_length)
 
     def _prover(self, r: int, rd: Path) -> None:
+        """Round ``r``'s RL phase, from the warm start (not from round ``r-1``'s prover: each round
+        asks what a prover can learn against this verifier, with the KL tie to the same start)."""
         from selfplay.prover import train_prover  # TRL's RL trainers import slowly; only here
 
         log = train_prover(
@@ -295,6 +293,8 @@ class Game:
             atomic_write_text(rd / "prover" / "train_log.json", json.dumps(log, indent=1))
 
     def _samples(self, r: int, rd: Path) -> None:
+        """The new prover's verifier-split samples, labelled by the checker: the next rounds'
+        verifiers train on them (scores are kept for analysis, never used as labels)."""
         s = self.cfg.sampling
         scorer = self._scorer(rd)
         write_jsonl(
@@ -310,6 +310,8 @@ class Game:
         )
 
     def _metrics(self, r: int, rd: Path) -> None:
+        """Fresh test-split samples scored by this round's verifier; the warm start's numbers are
+        repeated beside them so a round is always read against its baselines."""
         fresh = self._sample(
             self._load_prover(rd / "prover"),
             r,
@@ -345,23 +347,3 @@ def _warm_start_baselines(init_metrics: dict) -> dict:
     before the free baselines lack them)."""
     keys = ("helpful_accuracy", "helpful_accuracy_cold", "helpful_accuracy_greedy")
     return {f"warm_start_{key}": init_metrics[key] for key in keys if key in init_metrics}
-
-
-def seeds_of(cfg: RunConfig) -> dict:
-    """Every seed the run uses, for config.yaml."""
-    phases = {
-        name: phase_seed(cfg.seed, -1, name) for name in ("init/prover", "init/verifier", "init/samples")
-    }
-    for r in range(cfg.rounds):
-        for key in ("verifier", "prover", "samples", "metrics"):
-            phases[f"{round_name(r)}/{key}"] = phase_seed(cfg.seed, r, key)
-    return {
-        "seed": cfg.seed,
-        "mixture_seed": cfg.mixture.seed,
-        "verifier_seed": cfg.verifier.seed,
-        "phases": phases,
-    }
-
-
-def resolved(cfg: RunConfig) -> dict:
-    return asdict(cfg)

@@ -29,9 +29,11 @@ def generate(
     ``temperature`` 0 is greedy decoding, one completion per prompt."""
     if temperature == 0 and n != 1:
         raise ValueError(f"greedy decoding (temperature 0) gives one completion per prompt, not {n}")
+    # Pure temperature sampling (no top-k/top-p truncation): the distribution the RL trainer samples
+    # from, so pool and metric samples describe the policy that was trained.
     sampling = {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0}
-    torch.manual_seed(seed)
-    tokenizer.padding_side = "left"
+    torch.manual_seed(seed)  # one seed for the whole call: the same prompts give the same samples
+    tokenizer.padding_side = "left"  # decoder-only generation continues from the last real token
     device = next(model.parameters()).device
     model.eval()
     out: list[list[str]] = []
@@ -86,6 +88,9 @@ def sample_and_label(
         seed=seed,
         desc=f"sampling {split} (round {round_index})",
     )
+    # Every completion is labelled by the environment, never by the verifier: the checker knows
+    # the answer, the verifier is what the game trains. Model output is hostile input, and
+    # check_completion bounds its time and size.
     rows = []
     for (problem, role), prompt, texts in zip(jobs, prompts, completions, strict=True):
         for text in texts:
@@ -107,7 +112,7 @@ def sample_and_label(
                     "form": form_of(text),
                 }
             )
-    if score_fn is not None and rows:
+    if score_fn is not None and rows:  # one batched call: scoring row by row is far slower
         scores = score_fn([r["question"] for r in rows], [r["completion"] for r in rows])
         for row, score in zip(rows, scores, strict=True):
             row["score"] = score

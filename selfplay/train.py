@@ -19,12 +19,14 @@ if "ACCELERATE_MIXED_PRECISION" in os.environ and os.environ.get("WORLD_SIZE", "
 
 import json  # after the thread setting above
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from selfplay.config import ConfigError, load_config
+from selfplay.plan import seeds_of
 from selfplay.run_folder import RunFolder, round_name
 
-SWITCHES = ("--overwrite_config",)
+SWITCHES = ("--overwrite_config", "--dry_run")
 
 
 def _cpu_threads(num_processes: int) -> None:
@@ -58,20 +60,50 @@ def _summary(root: Path, rounds: int) -> None:
         print(f"round {r}: {shown}")
 
 
+def _dry_run(cfg, folder: RunFolder) -> int:
+    """Check the problem source and what the phases need of it, print the resolved config and
+    the plan; build no model."""
+    import yaml
+
+    from selfplay.plan import ProblemSourceError, load_problems, plan_text
+
+    try:
+        splits = load_problems(cfg)
+    except ProblemSourceError as err:  # e.g. a Hub dataset offline: say so, show the rest of the plan
+        print(yaml.safe_dump({"config": asdict(cfg)}, sort_keys=False).rstrip())
+        print(plan_text(cfg, folder, f"not checked: {err}"))
+        return 0
+    if cfg.verifier_pretrain.steps:
+        from selfplay.verifier_pretrain import corruption_pairs
+
+        corruption_pairs(splits["verifier"], cfg.verifier.seed)  # as the game checks before training
+    print(yaml.safe_dump({"config": asdict(cfg)}, sort_keys=False).rstrip())
+    print(plan_text(cfg, folder, splits))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code."""
+    """Entry point; returns the exit code (2 for a bad config or flag, with a one-line message)."""
     argv = sys.argv[1:] if argv is None else argv
+    if "-h" in argv or "--help" in argv:
+        from selfplay.config.docs import help_text
+
+        print(help_text())
+        return 0
     try:
         cfg, switches = load_config(argv)
         unknown = [s for s in switches if s not in SWITCHES]
         if unknown:
             raise ConfigError(
-                f"unknown flag {unknown[0]}; flags take a value (--key value) except {SWITCHES}"
+                f"unknown flag {unknown[0]}: it needs a value (--key value or --key=value); "
+                f"flags without one are {', '.join(SWITCHES)} and boolean keys (see --help)"
             )
         folder = RunFolder(cfg.output_dir)
-        from selfplay.rounds import Game, resolved, seeds_of  # heavy imports after the cheap checks
+        folder.check_config(asdict(cfg), overwrite="--overwrite_config" in switches)
+        if "--dry_run" in switches:
+            return _dry_run(cfg, folder)
+        from selfplay.rounds import Game  # heavy imports after the cheap checks
 
-        folder.check_config(resolved(cfg), overwrite="--overwrite_config" in switches)
         if cfg.push_to_hub.enabled:
             from selfplay.hub import require_push_settings
 
@@ -82,9 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _cpu_threads(game.state.num_processes)
     if game.state.is_main_process:
-        folder.write_config(
-            resolved(cfg), seeds_of(cfg), ["accelerate", "launch", "selfplay/train.py", *argv]
-        )
+        folder.write_config(asdict(cfg), seeds_of(cfg), ["accelerate", "launch", "selfplay/train.py", *argv])
     game.play()
     if game.state.is_main_process:
         _summary(folder.root, cfg.rounds)

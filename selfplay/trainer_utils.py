@@ -12,7 +12,7 @@ import torch
 from transformers import TrainingArguments
 from transformers.integrations import deepspeed as hf_deepspeed
 
-PRECISIONS = ("auto", "bf16", "fp32")
+from selfplay.config import PRECISIONS
 
 
 def _bf16(precision: str) -> bool:

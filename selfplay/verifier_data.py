@@ -14,23 +14,30 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from selfplay.config import MixtureConfig
 
 INITIAL_ROUND = -1  # the ``round`` of samples drawn from the initial (untrained) prover
-WEIGHTINGS = ("equal", "exponential")
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One labelled prover sample in the pool. ``round`` is the prover's round (-1: initial)."""
+    """One labelled prover sample in the pool: the fields of a ``samples.jsonl`` row the verifier's
+    data needs, under the same names. ``round`` is the prover's round (-1: initial)."""
 
     problem_id: str
     round: int
     role: str
     question: str
-    solution: str
+    completion: str
     correct: bool
     split: str = "verifier"
+
+    @classmethod
+    def from_row(cls, row: dict) -> Sample:
+        """The sample of one ``samples.jsonl`` row (its other keys are ignored)."""
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
 
 
 @dataclass(frozen=True)
@@ -42,34 +49,6 @@ class Pair:
     question: str
     correct_solution: str
     incorrect_solution: str
-
-
-@dataclass
-class MixtureConfig:
-    """How a round's pairs are drawn.
-
-    ``n_pairs``: pairs in every round's training set (the same each round: a fixed budget).
-    ``solutions_per_problem``: most solutions of one problem used per source (half correct).
-    ``round_weighting``: ``equal`` or ``exponential`` (source ``i`` weighs ``2^i``).
-    """
-
-    n_pairs: int = 1024
-    solutions_per_problem: int = 4
-    round_weighting: str = "equal"
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.n_pairs < 1:
-            raise ValueError(f"mixture.n_pairs must be >= 1, got {self.n_pairs}")
-        if self.solutions_per_problem < 2:
-            raise ValueError(
-                "mixture.solutions_per_problem must be >= 2 (one correct, one incorrect), "
-                f"got {self.solutions_per_problem}"
-            )
-        if self.round_weighting not in WEIGHTINGS:
-            raise ValueError(
-                f"mixture.round_weighting must be one of {WEIGHTINGS}, got {self.round_weighting!r}"
-            )
 
 
 class PoolError(ValueError):
@@ -126,10 +105,10 @@ def _source_pairs(samples: Sequence[Sample], src: int, config: MixtureConfig) ->
         correct, incorrect = by_problem[problem_id]
         k = min(len(correct), len(incorrect), config.solutions_per_problem // 2)
         for group in (correct, incorrect):  # sorted first: the result must not depend on pool order
-            group.sort(key=lambda s: (s.solution, s.role))
+            group.sort(key=lambda s: (s.completion, s.role))
             rng.shuffle(group)
         pairs.extend(
-            Pair(problem_id, src, c.question, c.solution, i.solution)
+            Pair(problem_id, src, c.question, c.completion, i.completion)
             for c, i in zip(correct[:k], incorrect[:k], strict=True)
         )
     rng.shuffle(pairs)

@@ -13,7 +13,7 @@ starts from a model pretrained on math. Only problems whose reference solutions 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from transformers import PreTrainedModel
@@ -21,31 +21,9 @@ from transformers import PreTrainedModel
 from envs.corrupt import corrupt_step
 from envs.problems import Problem
 from envs.styles import contrast_pair
-from selfplay.verifier import VerifierConfig, train_verifier
+from selfplay.config import VerifierConfig, VerifierPretrainConfig
+from selfplay.verifier import train_verifier
 from selfplay.verifier_data import INITIAL_ROUND, Pair
-
-
-@dataclass
-class VerifierPretrainConfig:
-    """``steps``: optimizer steps (0 = no pretraining; pairs per step as ``verifier.pairs_per_device``).
-    ``learning_rate``: AdamW peak rate. ``pairs_per_problem``: fresh (correct, wrong) pairs drawn
-    per verifier-split problem. Objective, λ, warmup and lengths come from ``verifier``."""
-
-    steps: int = 1200
-    learning_rate: float = 1e-3
-    # Eight fresh pairs per problem instead of one, at the same 1,200 steps: held-out AUC on the
-    # warm start's own samples 0.907 instead of 0.759 (docs/verifier.md).
-    pairs_per_problem: int = 8
-
-    def __post_init__(self) -> None:
-        if self.steps < 0:
-            raise ValueError(f"verifier_pretrain.steps must be >= 0 (0 = off), got {self.steps}")
-        if self.learning_rate <= 0:
-            raise ValueError(f"verifier_pretrain.learning_rate must be > 0, got {self.learning_rate}")
-        if self.pairs_per_problem < 1:
-            raise ValueError(
-                f"verifier_pretrain.pairs_per_problem must be >= 1, got {self.pairs_per_problem}"
-            )
 
 
 class PretrainDataError(ValueError):

@@ -12,10 +12,16 @@ SHARED_DATA = Path(os.environ.get("PVG_SHARED_DATA", Path(__file__).resolve().pa
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
+    """The real data; a checkout without it skips the tests that read it, except under CI
+    (``.ci/run`` sets ``PVG_REQUIRE_SHARED_DATA=1``, where the data is always present)."""
     if not (SHARED_DATA / "gsm8k" / "train.jsonl").is_file():
-        pytest.fail(
-            f"real data not found at {SHARED_DATA}; the tests expect ../shared/data beside the checkout"
+        message = (
+            f"real data not found at {SHARED_DATA}: set PVG_SHARED_DATA to a folder holding "
+            "gsm8k/train.jsonl, svamp/ and math500/ (the team's checkout has it at ../shared/data)"
         )
+        if os.environ.get("PVG_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     return SHARED_DATA
 
 

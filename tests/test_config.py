@@ -45,14 +45,24 @@ def test_cli_overrides_win_over_the_file_and_switches_are_returned():
         (["--prover.lr", "1"], "unknown config key 'prover.lr'"),
         (["--rounds", "two"], "rounds: 'two' is not a valid int"),
         (["--rounds", "1.5"], "rounds: '1.5' is not a valid int"),
-        (["--rounds", "0"], "rounds must be >= 1"),
-        (["--precision", "fp16"], "precision must be one of auto, bf16, fp32; got 'fp16'"),
+        (["--rounds", "0"], "rounds: 0 is not allowed; it must be >= 1 (the default is 3)"),
+        (["--precision", "fp16"], "precision: 'fp16' is not allowed; it must be one of auto, bf16, fp32"),
         (["--prover.algorithm", "ppo"], "no PPOTrainer"),
-        (["--prover.algorithm", "a2c"], "prover.algorithm must be one of"),
+        (["--prover.algorithm", "a2c"], "prover.algorithm: 'a2c' is not allowed; it must be one of grpo"),
         (["--prover.num_generations", "5"], "multiple of prover.num_generations"),
-        (["--verifier.objective", "hinge"], "verifier: verifier.objective"),
-        (["--mixture.round_weighting", "linear"], "mixture: mixture.round_weighting"),
-        (["--verifier_pretrain.steps", "-1"], "verifier_pretrain: verifier_pretrain.steps must be >= 0"),
+        (["--prover.num_generations", "0"], "prover.num_generations: 0 is not allowed; it must be >= 2"),
+        (["--prover.reward", "foo"], "prover.reward: 'foo' is not allowed; it must be one of src, cgc"),
+        (["--prover.temperature", "-1"], "prover.temperature: -1.0 is not allowed; it must be > 0"),
+        (["--prover.lora_r", "-3"], "prover.lora_r: -3 is not allowed; it must be >= 0"),
+        (["--prover.sneaky_fraction", "1.5"], "prover.sneaky_fraction: 1.5 is not allowed; it must be >= 0;"),
+        (["--sampling.batch_size", "0"], "sampling.batch_size: 0 is not allowed; it must be >= 1"),
+        (["--report_to", "foo"], "report_to: 'foo' is not allowed; it must be one of none, tensorboard"),
+        (["--problems.families", "arithmetic,algebra"], "problems.families: ['arithmetic', 'algebra']"),
+        (["--problems.min_steps", "3"], "problems.min_steps (3) must be <= problems.max_steps (2)"),
+        (["--problems.split_fractions", "0.5,0.5,0.5"], "problems.split_fractions must be three shares"),
+        (["--verifier.objective", "hinge"], "verifier.objective: 'hinge' is not allowed"),
+        (["--mixture.round_weighting", "linear"], "mixture.round_weighting: 'linear' is not allowed"),
+        (["--verifier_pretrain.steps", "-1"], "verifier_pretrain.steps: -1 is not allowed; it must be >= 0"),
         (["--config", "nope.yaml"], "--config nope.yaml: no such file"),
         (["--prover.helpful_styles", "stepwise=1,subtle=1"], "prover.helpful_styles: unknown style 'subtle'"),
         (["--prover.sneaky_styles", "subtle=-1"], "prover.sneaky_styles: weights must be >= 0"),
@@ -143,3 +153,87 @@ def test_a_run_folder_from_before_styles_reads_back_as_it_ran(tmp_path):
     assert old.verifier_pretrain.pairs_per_problem == 1 and old.verifier_pretrain.steps == 1200
     # and it resumes: its config is the same run's
     RunFolder(tmp_path).check_config(asdict(old), overwrite=False)
+
+
+def test_equals_form_bare_booleans_and_config_equals():
+    config, switches = load_config(
+        [f"--config={CONFIGS / 'tiny_cpu.yaml'}", "--prover.learning_rate=3e-4", "--push_to_hub.enabled"]
+    )
+    assert config.prover.learning_rate == 3e-4 and config.push_to_hub.enabled is True and switches == []
+    off, _ = load_config(["--push_to_hub.enabled", "false"])
+    assert off.push_to_hub.enabled is False
+
+
+def test_the_top_level_seed_reaches_every_section_seed_unless_one_is_given():
+    reseeded, _ = load_config(["--seed", "3"])
+    assert (reseeded.seed, reseeded.verifier.seed, reseeded.mixture.seed) == (3, 3, 3)
+    pinned, _ = load_config(["--seed", "3", "--verifier.seed", "5"])
+    assert (pinned.verifier.seed, pinned.mixture.seed) == (5, 3)
+    assert load_config([])[0].verifier.seed == 0
+
+
+def test_malformed_yaml_is_one_line_naming_the_place(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("prover:\n  learning_rate: [1\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: .* at line 3, column 1; fix the YAML there") as err:
+        load_config(["--config", str(bad)])
+    assert "\n" not in str(err.value)
+
+
+def _leaf_fields():
+    import dataclasses
+
+    from selfplay.config import RunConfig
+    from selfplay.config.sections import SECTIONS_OF
+
+    config = RunConfig()
+    for section in (config, *SECTIONS_OF(config)):
+        for f in dataclasses.fields(section):
+            if not dataclasses.is_dataclass(getattr(section, f.name)):
+                yield section.KEY, f
+
+
+def test_every_field_has_help_and_is_read_by_the_code():
+    root = Path(__file__).resolve().parents[1]
+    sources = [p for d in ("selfplay", "envs", "rewards") for p in (root / d).rglob("*.py")]
+    generic = {"fields.py", "parse.py", "docs.py"}  # they handle every field alike
+    code = "\n".join(p.read_text() for p in sources if not ("config" in p.parts and p.name in generic))
+    for key, f in _leaf_fields():
+        assert len(f.metadata.get("help", "")) > 8, f"{key}.{f.name} has no help text"
+        dynamic = f.name.endswith("_repo") and 'f"{kind}_repo"' in code  # hub.py: getattr(push, ...)
+        assert dynamic or re.search(rf"\.{f.name}\b", code), f"{key}.{f.name} is never read"
+
+
+def test_the_configuration_reference_is_generated_from_the_fields():
+    from selfplay.config.docs import help_text, with_tables
+
+    reference = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text()
+    stale = "stale: run python -m selfplay.config.docs --write docs/configuration.md"
+    assert with_tables(reference) == reference, stale
+    text = help_text()
+    for key, f in _leaf_fields():
+        flag = f"--{key}.{f.name}" if key else f"--{f.name}"
+        assert flag in text and f"`{f.name}`" in reference, flag
+
+
+def test_train_help_and_bad_values_exit_without_a_traceback(capsys, tmp_path):
+    from selfplay.train import main
+
+    assert main(["--help"]) == 0
+    assert "--prover.learning_rate FLOAT" in capsys.readouterr().out
+    assert main(["--prover.temperature", "-1", "--output_dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pvg train: error: prover.temperature: -1.0") and err.count("\n") == 1
+    assert main(["--prover.max_steps"]) == 2
+    assert "--prover.max_steps: it needs a value" in capsys.readouterr().err
+
+
+def test_dry_run_prints_the_plan_and_builds_nothing(capsys, tmp_path):
+    from selfplay.train import main
+
+    run = tmp_path / "run"
+    assert main(["--dry_run", "--output_dir", str(run), "--problems.n_problems", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "problems (generated): prover " in out and "round_002/metrics: would run" in out
+    assert "learning_rate: 0.0002" in out
+    assert not run.exists(), "a dry run writes nothing"

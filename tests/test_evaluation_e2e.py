@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from transformers import (
     TrainerState,
 )
 
+from rewards.trl_adapter import CallStats, RewardStats
 from selfplay.attack import AttackMonitor, attack_config
 from selfplay.config import ProverConfig
 
@@ -54,8 +54,8 @@ def test_eval_writes_every_metric_for_every_round(evaluated):
     for result in summary["rounds"]:
         assert result["metrics"]["n_samples"] == 4 * 2 * 4  # problems x roles x samples
         assert set(result["best_of_n"]) == {"1", "2", "4", "8", "16"}
-        if result["best_of_n"]["1"]["n_problems"]:
-            assert result["best_of_n"]["1"]["accuracy"] == 0.5
+        best_of_1 = result["best_of_n"]["1"]  # one correct and one incorrect drawn: a coin flip
+        assert best_of_1["accuracy"] == (0.5 if best_of_1["n_problems"] else None)
         assert set(result["judge"]) == {"kind", "round", "threshold", "helpful", "sneaky"}
         assert (result["judge"]["kind"], result["judge"]["round"]) == ("independent", None)
         assert set(result["metrics"]["styles"]) == {"helpful", "sneaky"}
@@ -63,8 +63,7 @@ def test_eval_writes_every_metric_for_every_round(evaluated):
         attack = result["attack"]
         assert attack["budget_steps"] == 2 and attack["reward"] == "src"
         assert 1 <= len(attack["history"]) <= 2
-        if attack["steps_to_success"] is not None:
-            assert attack["steps_to_success"] == len(attack["history"])
+        assert attack["steps_to_success"] in (None, len(attack["history"]))  # it stops when it succeeds
         rows = (evaluated / "eval" / f"samples_round_{result['round']:03d}.jsonl").read_text().splitlines()
         assert all({"score", "judge_score", "correct"} <= set(json.loads(line)) for line in rows)
 
@@ -121,7 +120,9 @@ def test_report_groups_runs_that_differ_only_by_seed(evaluated, tmp_path):
     other_seed = tmp_path / "seed1"
     shutil.copytree(evaluated, other_seed)
     config = (other_seed / "config.yaml").read_text()
-    (other_seed / "config.yaml").write_text(config.replace("\n  seed: 0\n", "\n  seed: 1\n", 1))
+    reseeded = config.replace("\n  seed: 0\n", "\n  seed: 1\n", 1)  # the run's seed ...
+    reseeded = reseeded.replace("\n    seed: 0\n", "\n    seed: 1\n")  # ... and the sections' that follow it
+    (other_seed / "config.yaml").write_text(reseeded)
     out = tmp_path / "report"
     done = pvg("report", str(evaluated), str(other_seed), "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
@@ -187,13 +188,12 @@ def test_training_with_push_fails_before_any_work_without_a_token_or_repo(tmp_pa
 
 
 def test_attack_monitor_stops_at_the_first_step_meeting_the_rule():
-    reward = types.SimpleNamespace(parity_history=[], sneaky_incorrect_history=[])
-    monitor = AttackMonitor(reward, helpful_correct_score=1.0)
+    stats = RewardStats()
+    monitor = AttackMonitor(stats, helpful_correct_score=1.0)
     state, control = TrainerState(), TrainerControl()
     steps = [(0.9, 2.0), (1.0, 0.5), (0.96, 1.2), (1.0, 3.0)]  # (incorrect rate, sneaky-incorrect score)
     for step, (rate, score) in enumerate(steps, start=1):
-        reward.parity_history.append((None, score))
-        reward.sneaky_incorrect_history.append(rate)
+        stats.calls.append(CallStats(None, score, rate))
         state.global_step = step
         monitor.on_step_end(None, state, control)
         if control.should_training_stop:

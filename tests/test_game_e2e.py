@@ -97,17 +97,19 @@ def test_without_pretraining_the_initial_verifier_is_the_prover_body_and_a_new_h
 
 
 def test_round_metrics_are_reported(game_run):
+    init = json.loads((game_run / "init" / "metrics.json").read_text())
     metrics = json.loads((game_run / "round_001" / "metrics.json").read_text())
-    for key in (
-        "helpful_accuracy",
-        "sneaky_incorrect_rate",
-        "verifier_auc",
-        "prover_steps",
-        "verifier_data_counts",
-        "warm_start_helpful_accuracy",
-    ):
-        assert key in metrics
-    assert set(metrics["verifier_data_counts"]) == {"initial", "round_000"}  # round 1 trains on both sources
+    assert metrics["n_samples"] == 30 * 2 * 4  # eval problems x roles x samples
+    for key in ("helpful_accuracy", "sneaky_incorrect_rate", "checkable_fraction_helpful"):
+        assert 0.0 <= metrics[key] <= 1.0, key
+    assert metrics["verifier_auc"] is None or 0.0 <= metrics["verifier_auc"] <= 1.0
+    assert 1 <= metrics["prover_steps"] <= 4  # SHORT's max_steps; the stop rule may end it sooner
+    assert metrics["warm_start_helpful_accuracy"] == init["helpful_accuracy"]
+    counts = metrics["verifier_data_counts"]
+    assert set(counts) == {"initial", "round_000"}  # round 1 trains on both sources
+    assert all(source["pairs"] > 0 and source["problems"] > 0 for source in counts.values()), counts
+    shares = [s["share"] for s in metrics["styles"]["helpful"].values()]
+    assert abs(sum(shares) - 1.0) < 1e-9
 
 
 FORM_OF_STYLE = {"stepwise": "stepwise", "compressed": "compressed", "answer_only": "answer_only"}

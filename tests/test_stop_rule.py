@@ -1,7 +1,6 @@
-import types
-
 import pytest
 
+from rewards.trl_adapter import CallStats, RewardStats
 from selfplay.prover import ScoreParityStop, parity_reached, sneaky_accuracy_below
 
 
@@ -43,7 +42,5 @@ def test_cgc_sneaky_accuracy_test(sneaky_incorrect, window, below):
     ],
 )
 def test_the_stop_callback_adds_the_sneaky_accuracy_test_for_cgc_only(reward, sneaky_incorrect, stop):
-    history = types.SimpleNamespace(
-        reward=reward, parity_history=[(0.4, 0.6), (0.4, 0.6)], sneaky_incorrect_history=sneaky_incorrect
-    )
-    assert ScoreParityStop(history, window=2).should_stop() is stop
+    stats = RewardStats([CallStats(0.4, 0.6, rate) for rate in sneaky_incorrect])
+    assert ScoreParityStop(stats, window=2, reward=reward).should_stop() is stop

@@ -36,21 +36,28 @@ def test_src_through_the_adapter_with_per_role_logs():
             "sneaky/checker_failures": 0.5,
             "helpful_correct/verifier_score": 0.9,
             "sneaky_incorrect/verifier_score": 0.5,
+            "helpful/group_reward_std": 0.7,  # rewards 0.4 and -1.0
+            "helpful/zero_std_groups": 0.0,
+            "sneaky/group_reward_std": 0.65,  # 0.3 and -1.0
+            "sneaky/zero_std_groups": 0.0,
         }
     )
-    assert reward.parity_history == [pytest.approx((0.9, 0.5))]
-    assert reward.sneaky_incorrect_history == [1.0]  # both sneaky samples are incorrect
+    assert reward.stats.parity() == [pytest.approx((0.9, 0.5))]
+    assert reward.stats.sneaky_incorrect_rates() == [1.0]  # both sneaky samples are incorrect
     assert reward.__name__ == "pvg_src"
 
 
 def test_correctness_baseline_needs_no_verifier_and_reads_conversational_completions():
     chat = [[{"role": "assistant", "content": text}] for text in COMPLETIONS]
-    reward = PVGReward("correctness", num_generations=2)
-    values = reward(["p"] * 4, chat, **COLUMNS)
+    reward, logged = PVGReward("correctness", num_generations=2), {}
+    values = reward(["p"] * 4, chat, log_metric=logged.__setitem__, **COLUMNS)
     assert values == [1.0, 0.0, 1.0, 1.0]
+    # The sneaky group's rewards are equal: no variance, nothing for GRPO to learn from it.
+    assert (logged["helpful/group_reward_std"], logged["helpful/zero_std_groups"]) == (0.5, 0.0)
+    assert (logged["sneaky/group_reward_std"], logged["sneaky/zero_std_groups"]) == (0.0, 1.0)
     # No verifier scores: the score-parity stop rule has nothing to compare and must never fire.
-    assert reward.parity_history == [(None, None)]
-    assert not parity_reached(reward.parity_history * 10, window=5)
+    assert reward.stats.parity() == [(None, None)]
+    assert not parity_reached(reward.stats.parity() * 10, window=5)
     assert completion_text([{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]) == "y"
 
 

@@ -80,7 +80,7 @@ def trained(tmp_path_factory):
         Sample(p.id, INITIAL_ROUND, "helpful" if ok else "sneaky", p.question, solution, ok)
         for p, solution, ok in _labelled(splits["verifier"], random.Random(0), CORRUPTIONS_PER_PROBLEM)
     ]
-    config = VerifierConfig(max_steps=STEPS, lam=LAM)
+    config = VerifierConfig(max_steps=STEPS, lam=LAM, learning_rate=1e-3)
     mixture = MixtureConfig(
         n_pairs=STEPS * config.pairs_per_device, solutions_per_problem=2 * CORRUPTIONS_PER_PROBLEM
     )
