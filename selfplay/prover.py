@@ -1,5 +1,12 @@
 """The prover phase of a round: RL (TRL GRPO or RLOO) from the initial policy against this round's
-verifier, with a KL penalty to the initial policy and the score-parity stop rule."""
+verifier, with a KL penalty to the initial policy and the score-parity stop rule.
+
+TRL does the policy update; this module only decides what it optimises (the PVG reward through
+``rewards.trl_adapter.PVGReward``, which needs whole (problem, role) groups, so the group layout is
+checked before training) and when it stops. Each phase starts again from the warm start rather
+than the previous round's prover, so that a round measures what RL can learn against that round's
+verifier; the KL penalty keeps the policy near the behaviours the warm start gave it.
+"""
 
 from __future__ import annotations
 

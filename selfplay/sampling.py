@@ -1,4 +1,11 @@
-"""Sample the prover in both roles and label each completion with the environment and verifier."""
+"""Sample the prover in both roles and label each completion with the environment and verifier.
+
+Every sample the game keeps comes from here: the verifier's pool (after each prover phase), each
+round's metrics and ``pvg eval``'s samples. One function for all of them means the metrics
+describe exactly the distribution the verifier trains on. Each process samples with the whole
+model (loaded outside ZeRO-3's sharding, and without its lockstep), in batches of
+``sampling.batch_size`` prompts, every completion of a prompt in one ``generate`` call.
+"""
 
 from __future__ import annotations
 
