@@ -382,7 +382,16 @@ def style_of(completion: str, answer: str | None = None) -> str:
     >>> style_of("3 * 10 = 31\\n5 + 31 = 36\\n#### 36")
     'subtle'
     """
+    return _style(_parse(completion), completion, answer)
+
+
+def style_and_form(completion: str, answer: str | None = None) -> tuple[str, str]:
+    """``(style_of(completion, answer), form_of(completion))``, parsing the text once."""
     parsed = _parse(completion)
+    return _style(parsed, completion, answer), _form(parsed)
+
+
+def _style(parsed: _Parsed | None, completion: str, answer: str | None) -> str:
     if parsed is None:
         return OTHER
     if not parsed.steps:

@@ -15,6 +15,7 @@ samples (``init/eval_samples.jsonl``).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from selfplay.legibility import (
     judge_threshold,
     step_checkability,
 )
-from selfplay.metrics import round_metrics
+from selfplay.metrics import free_baselines, round_metrics
 from selfplay.plan import load_problems
 from selfplay.run_folder import RunFolder, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
@@ -67,7 +68,6 @@ class RunEvaluator:
     """Evaluates one run folder round by round (see the module docstring)."""
 
     def __init__(self, run_dir: str | Path, ecfg: EvalConfig) -> None:
-
         self.run_dir, self.ecfg = Path(run_dir), ecfg
         self.cfg = load_run_config(self.run_dir)
         self.rounds = finished_rounds(self.run_dir, self.cfg)
@@ -142,26 +142,25 @@ class RunEvaluator:
             return earlier
         print(f"[pvg eval] {self.run_dir} warm start: sampling", flush=True)
         set_seed(self._seed(INITIAL_ROUND))
-        init, helpful = self.run_dir / "init" / "prover", ("helpful",)
+        init = self.run_dir / "init" / "prover"
         rows = self._judged(self._sample(init, INITIAL_ROUND, self.ecfg.samples_per_role))
         write_jsonl(self.out / "samples_warm_start.jsonl", rows)
-        cold_temperature = self.cfg.sampling.cold_temperature
-        cold = self._sample(
-            init, INITIAL_ROUND, self.ecfg.samples_per_role, temperature=cold_temperature, roles=helpful
+        metrics = round_metrics(rows)
+        baselines = free_baselines(
+            functools.partial(self._sample, init, INITIAL_ROUND),
+            self.ecfg.samples_per_role,
+            self.cfg.sampling.cold_temperature,
         )
-        greedy = self._sample(init, INITIAL_ROUND, 1, temperature=0.0, roles=helpful)
         _, threshold = self.judge()
         result = {
             "eval_config": asdict(self.ecfg),
-            "metrics": round_metrics(rows),
+            "metrics": metrics,
             "judge": self._judge_info(threshold) | judge_accuracy(rows, threshold),
             "step_checkability": step_checkability(rows),
             "free_baselines": {
                 "temperature": self.cfg.prover.temperature,
-                "helpful_accuracy": round_metrics(rows)["helpful_accuracy"],
-                "cold_temperature": cold_temperature,
-                "helpful_accuracy_cold": round_metrics(cold)["helpful_accuracy"],
-                "helpful_accuracy_greedy": round_metrics(greedy)["helpful_accuracy"],
+                "helpful_accuracy": metrics["helpful_accuracy"],
+                **baselines,
             },
         }
         write_metrics(path, result)

@@ -30,7 +30,6 @@ from selfplay.tiny import TinyModelConfig, build_tiny_classifier
 from selfplay.verifier import VerifierConfig, load_verifier, save_verifier, train_verifier, verifier_info
 from selfplay.verifier_data import INITIAL_ROUND, Pair
 
-JUDGES = ("independent", "round0")
 JUDGE_SIZE = TinyModelConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
 
 

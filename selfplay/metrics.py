@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from statistics import mean
 
 from selfplay.legibility import style_table
@@ -39,6 +40,21 @@ def round_metrics(rows: list[dict]) -> dict:
         "checkable_fraction_sneaky": _mean_or_none([r["steps"]["checkable_fraction"] for r in sneaky]),
         "n_samples": len(rows),
         **_style_tables(rows),
+    }
+
+
+def free_baselines(sample: Callable[..., list[dict]], n: int, cold_temperature: float) -> dict:
+    """The warm start's free baselines: helpful accuracy at ``cold_temperature`` (``n`` samples a
+    problem) and greedy, from ``sample(n, temperature=..., roles=...)``, which returns labelled
+    rows of the same problems. An RL gain must be read beside them: they come from sharpening
+    alone."""
+    helpful = ("helpful",)
+    cold = sample(n, temperature=cold_temperature, roles=helpful)
+    greedy = sample(1, temperature=0.0, roles=helpful)
+    return {
+        "cold_temperature": cold_temperature,
+        "helpful_accuracy_cold": round_metrics(cold)["helpful_accuracy"],
+        "helpful_accuracy_greedy": round_metrics(greedy)["helpful_accuracy"],
     }
 
 

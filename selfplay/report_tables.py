@@ -7,12 +7,13 @@ gives each headline number's mean ± sample standard deviation over its runs. Pu
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict
 from pathlib import Path
 from statistics import mean, stdev
 
-from selfplay.config import load_run_config
+from selfplay.config import RunConfig, load_run_config
 from selfplay.config.sections import DERIVED_SEEDS
 
 # Keys that do not change what a run computes beyond its seed: runs differing only there are seeds
@@ -116,9 +117,15 @@ def _row(first: list[str], values: dict, last: str) -> str:
 # --- seeds ------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _run_config(run: str) -> RunConfig:
+    """A run's saved config, read once per report (the grouping asks for it repeatedly)."""
+    return load_run_config(run)
+
+
 def seed_free_config(summary: dict) -> str:
     """The run's resolved config and evaluation settings without the seed-like keys, as text."""
-    config = asdict(load_run_config(summary["run"]))
+    config = asdict(_run_config(summary["run"]))
     # Section seeds left to the scheme are the run's seed itself: they follow it (or, in folders
     # made before they did, stayed at 0 whatever the seed).
     for section, name in DERIVED_SEEDS:
@@ -135,7 +142,7 @@ def seed_groups(summaries: list[dict]) -> list[list[dict]]:
     group's seed starts a group of its own), groups and members in first-seen order."""
     groups: list[tuple[str, list[dict]]] = []
     for summary in summaries:
-        key, seed = seed_free_config(summary), load_run_config(summary["run"]).seed
+        key, seed = seed_free_config(summary), _run_config(summary["run"]).seed
         home = next((g for k, g in groups if k == key and seed not in seeds_of(g)), None)
         if home is None:
             groups.append((key, [summary]))
@@ -145,7 +152,7 @@ def seed_groups(summaries: list[dict]) -> list[list[dict]]:
 
 
 def seeds_of(group: list[dict]) -> list[int]:
-    return [load_run_config(s["run"]).seed for s in group]
+    return [_run_config(s["run"]).seed for s in group]
 
 
 def group_label(group: list[dict]) -> str:

@@ -22,7 +22,7 @@ from accelerate import PartialState
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from selfplay.config import PROVER_INIT, RunConfig, warm_start_styles
-from selfplay.metrics import round_metrics
+from selfplay.metrics import free_baselines, round_metrics
 from selfplay.plan import ROUND_PHASES, load_problems, phase_seed
 from selfplay.run_folder import RunFolder, atomic_write_text, read_jsonl, round_name, write_jsonl
 from selfplay.sampling import sample_and_label
@@ -70,8 +70,12 @@ class Game:
         self._phase(
             "init/samples", -1, [self.init / "samples.jsonl", self.init / "metrics.json"], self._init_samples
         )
-        bodies = {"verifier": self._verifier, "prover": self._prover, "samples": self._samples}
-        bodies["metrics"] = self._metrics
+        bodies = {
+            "verifier": self._verifier,
+            "prover": self._prover,
+            "samples": self._samples,
+            "metrics": self._metrics,
+        }
         for r in range(self.cfg.rounds):
             rd = self.folder.root / round_name(r)
             for key, output, trains in ROUND_PHASES:
@@ -220,29 +224,13 @@ class Game:
         write_jsonl(self.init / "samples.jsonl", pool)
         fresh = self._sample(prover, INITIAL_ROUND, "test", s.eval_problems, s.eval_samples_per_role)
         write_jsonl(self.init / "eval_samples.jsonl", fresh)
-        write_metrics(self.init / "metrics.json", round_metrics(fresh) | self._free_baselines(prover))
-
-    def _free_baselines(self, prover) -> dict:
-        """The warm start's helpful accuracy on the same test problems at ``sampling.cold_temperature``
-        and greedy: what sharpening alone gives, beside which an RL gain must be read."""
-        s, helpful = self.cfg.sampling, ("helpful",)
-        cold = self._sample(
-            prover,
-            INITIAL_ROUND,
-            "test",
-            s.eval_problems,
+        # The free baselines on the same test problems: what sharpening alone gives.
+        baselines = free_baselines(
+            functools.partial(self._sample, prover, INITIAL_ROUND, "test", s.eval_problems),
             s.eval_samples_per_role,
-            temperature=s.cold_temperature,
-            roles=helpful,
+            s.cold_temperature,
         )
-        greedy = self._sample(
-            prover, INITIAL_ROUND, "test", s.eval_problems, 1, temperature=0.0, roles=helpful
-        )
-        return {
-            "cold_temperature": s.cold_temperature,
-            "helpful_accuracy_cold": round_metrics(cold)["helpful_accuracy"],
-            "helpful_accuracy_greedy": round_metrics(greedy)["helpful_accuracy"],
-        }
+        write_metrics(self.init / "metrics.json", round_metrics(fresh) | baselines)
 
     # --- rounds -------------------------------------------------------------------------------
     def _pool(self, round_index: int) -> list[Sample]:

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from envs.checker import check_completion
 from envs.problems import Problem
-from envs.styles import form_of, style_of
+from envs.styles import style_and_form
 from selfplay.prompts import ROLES, prover_prompt
 
 
@@ -102,6 +102,7 @@ def sample_and_label(
     for (problem, role), prompt, texts in zip(jobs, prompts, completions, strict=True):
         for text in texts:
             result = check_completion(text, problem.answer)
+            style, form = style_and_form(text, problem.answer)
             rows.append(
                 {
                     "problem_id": problem.id,
@@ -115,8 +116,8 @@ def sample_and_label(
                     "correct": result.correct,
                     "reason": result.reason,
                     "steps": result.summary.to_dict(),
-                    "style": style_of(text, problem.answer),
-                    "form": form_of(text),
+                    "style": style,
+                    "form": form,
                 }
             )
     if score_fn is not None and rows:  # one batched call: scoring row by row is far slower

@@ -184,10 +184,10 @@ def _leaf_fields():
     import dataclasses
 
     from selfplay.config import RunConfig
-    from selfplay.config.sections import SECTIONS_OF
+    from selfplay.config.sections import sections_of
 
     config = RunConfig()
-    for section in (config, *SECTIONS_OF(config)):
+    for section in (config, *sections_of(config)):
         for f in dataclasses.fields(section):
             if not dataclasses.is_dataclass(getattr(section, f.name)):
                 yield section.KEY, f

@@ -279,7 +279,7 @@ class RunConfig(Section):
     def validate(self) -> None:
         """Every field's choices and bounds, then the rules across fields; raises
         :class:`ConfigError` naming the key, the value and the fix."""
-        for section in (self, *SECTIONS_OF(self)):
+        for section in (self, *sections_of(self)):
             check_fields(section, f"{section.KEY}." if section.KEY else "")
         _check_styles("prover.helpful_styles", self.prover.helpful_styles, CORRECT_STYLES)
         _check_styles("prover.sneaky_styles", self.prover.sneaky_styles, WRONG_STYLES)
@@ -310,7 +310,7 @@ class RunConfig(Section):
 DERIVED_SEEDS = (("verifier", "seed"), ("mixture", "seed"))
 
 
-def SECTIONS_OF(config: RunConfig) -> tuple[Section, ...]:
+def sections_of(config: RunConfig) -> tuple[Section, ...]:
     """The config's sections in documentation order."""
     return (
         config.problems,
