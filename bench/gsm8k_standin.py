@@ -15,7 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
-from selfplay.tiny import TinyModelConfig, build_tiny_causal_lm, build_tiny_tokenizer
+from selfplay.models.tiny import TinyModelConfig, build_tiny_causal_lm, build_tiny_tokenizer
 
 PROVER_SIZE = TinyModelConfig(512, 1376, 8, 8, 1024)
 VERIFIER_SIZE = TinyModelConfig(256, 688, 4, 4, 1024)

@@ -32,11 +32,11 @@ from trl import GRPOConfig, GRPOTrainer
 
 from envs.checker import check_completion
 from envs.generators import GeneratorConfig, generate
+from envs.prompts import rl_rows
 from rewards.trl_adapter import PVGReward
-from selfplay.prompts import rl_rows
-from selfplay.scoring import VerifierScorer
-from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
-from selfplay.trainer_utils import checkpointing_kwargs
+from selfplay.models.scoring import VerifierScorer
+from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
+from selfplay.models.trainer_utils import checkpointing_kwargs
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"  # fp32 on either

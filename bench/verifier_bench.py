@@ -30,11 +30,13 @@ import torch
 from envs.corrupt import corrupt_final, corrupt_step, corruptible_steps
 from envs.generators import GeneratorConfig, generate
 from envs.problems import split_problems
-from selfplay.scoring import VerifierScorer, verifier_metrics
-from selfplay.sft import warm_start
-from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
-from selfplay.verifier import VerifierConfig, save_initial_classifier, train_verifier
-from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
+from selfplay.config import VerifierConfig
+from selfplay.game.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
+from selfplay.game.verifier_training import train_verifier
+from selfplay.game.warm_start import warm_start
+from selfplay.models.scoring import VerifierScorer, verifier_metrics
+from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
+from selfplay.models.verifier import save_initial_classifier
 
 
 def _examples(problems, corrupt, rng):

@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from envs.checker import CORRECT, WRONG_ANSWER, check_completion
+from envs.prompts import ROLES
 from rewards.pvg import REWARDS
 
 ScoreFn = Callable[[Sequence[str], Sequence[str]], list[float]]
-ROLES = ("helpful", "sneaky")
 NEEDS_VERIFIER = frozenset({"src", "cgc", "goodhart"})
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from selfplay import check_cli, eval_cli
+from envs import check_cli
+from selfplay import eval_cli
 
 
 def build_parser() -> argparse.ArgumentParser:

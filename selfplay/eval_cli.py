@@ -11,7 +11,7 @@ from selfplay.config import ConfigError
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
-    from selfplay.legibility import BEST_OF_N
+    from selfplay.evaluation.legibility import BEST_OF_N
 
     parser.add_argument("runs", nargs="+", type=Path, help="run folders; the first is compared with the rest")
     parser.add_argument("--problems", type=int, default=100, help="test-split problems per round")
@@ -35,8 +35,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from selfplay.evaluate import EvalConfig, evaluate_runs
-    from selfplay.report_tables import comparison_table, seed_table
+    from selfplay.evaluation.evaluate import EvalConfig, evaluate_runs
+    from selfplay.evaluation.report_tables import comparison_table, seed_table
 
     try:
         best_of = [int(n) for n in args.best_of.split(",")]
@@ -74,7 +74,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from selfplay.report import write_report
+    from selfplay.evaluation.report import write_report
 
     command = shlex.join(["pvg", "report", *map(str, args.runs), "--out", str(args.out)])
     try:
@@ -93,8 +93,8 @@ def add_push_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_push(args: argparse.Namespace) -> int:
     from selfplay.config import load_run_config
-    from selfplay.evaluate import finished_rounds
-    from selfplay.hub import PushError, dry_run, push_round, require_push_settings
+    from selfplay.evaluation.evaluate import finished_rounds
+    from selfplay.publishing.hub import PushError, dry_run, push_round, require_push_settings
 
     try:
         cfg = load_run_config(args.run)

@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from selfplay.config import ConfigError, load_config
-from selfplay.plan import seeds_of
+from selfplay.game.plan import seeds_of
 from selfplay.run_folder import RunFolder, round_name
 
 SWITCHES = ("--overwrite_config", "--dry_run")
@@ -65,14 +65,14 @@ def _dry_run(cfg, folder: RunFolder) -> int:
     the plan; build no model."""
     import yaml
 
-    from selfplay.plan import ProblemSourceError, load_problems, plan_text
+    from selfplay.game.plan import ProblemSourceError, load_problems, plan_text
 
     try:
         splits = load_problems(cfg)
     except ProblemSourceError as err:  # e.g. a Hub dataset offline: say so, show the rest of the plan
         splits = f"not checked: {err}"
     if cfg.verifier_pretrain.steps and not isinstance(splits, str):
-        from selfplay.verifier_pretrain import corruption_pairs
+        from selfplay.game.verifier_pretrain import corruption_pairs
 
         corruption_pairs(splits["verifier"], cfg.verifier.seed)  # as the game checks before training
     print(yaml.safe_dump({"config": asdict(cfg)}, sort_keys=False).rstrip())
@@ -100,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         folder.check_config(asdict(cfg), overwrite="--overwrite_config" in switches)
         if "--dry_run" in switches:
             return _dry_run(cfg, folder)
-        from selfplay.rounds import Game  # heavy imports after the cheap checks
+        from selfplay.game.game import Game  # heavy imports after the cheap checks
 
         if cfg.push_to_hub.enabled:
-            from selfplay.hub import require_push_settings
+            from selfplay.publishing.hub import require_push_settings
 
             require_push_settings(cfg.push_to_hub)  # fail now, not after hours of training
         game = Game(cfg, folder)  # loads the problems and checks what the phases will need of them

@@ -3,7 +3,7 @@ processes (DeepSpeed's CPU accelerator; the configs' bf16 and 8 processes overri
 
 ZeRO-3 shards the weights, so these runs show that every saved model is gathered whole, that
 models loaded to sample and score are not sharded, and that generation does not hang or fail in
-lockstep (selfplay/trainer_utils.py).
+lockstep (selfplay/models/trainer_utils.py).
 """
 
 import json
@@ -18,7 +18,7 @@ import torch
 from game_helpers import SHORT, TRAIN
 from safetensors.torch import load_file
 
-from selfplay.trainer_utils import refuse_lora_under_zero3
+from selfplay.models.trainer_utils import refuse_lora_under_zero3
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "accelerate"
 

@@ -18,8 +18,8 @@ from transformers import (
 )
 
 from rewards.trl_adapter import CallStats, RewardStats
-from selfplay.attack import AttackMonitor, attack_config
 from selfplay.config import ProverConfig
+from selfplay.evaluation.attack import AttackMonitor, attack_config
 
 # The shared run (tests/game_helpers.py) is made in the setup of whichever test needs it first.
 pytestmark = pytest.mark.timeout(900)
@@ -214,7 +214,7 @@ def test_push_uploads_each_round_to_its_own_branch_with_the_token_kept_private(
     import yaml
 
     from selfplay.config import load_run_config
-    from selfplay.hub import push_round
+    from selfplay.publishing.hub import push_round
 
     run = tmp_path / "run"
     shutil.copytree(evaluated, run, ignore=shutil.ignore_patterns("eval"))

@@ -86,12 +86,13 @@ def test_initial_verifier_is_the_warm_started_prover_pretrained_on_corruptions(g
 
 def test_without_pretraining_the_initial_verifier_is_the_prover_body_and_a_new_head(game_run, tmp_path):
     from selfplay.config import load_config
-    from selfplay.rounds import Game
+    from selfplay.game.game import Game
+    from selfplay.game.verifier_phase import init_verifier
     from selfplay.run_folder import RunFolder
 
     shutil.copytree(game_run / "init" / "prover", tmp_path / "init" / "prover")
     cfg, _ = load_config([*SHORT, "--verifier_pretrain.steps", "0"])
-    Game(cfg, RunFolder(tmp_path))._init_verifier()
+    init_verifier(Game(cfg, RunFolder(tmp_path)).context)
     assert _same_body(tmp_path / "init" / "verifier", tmp_path / "init" / "prover")
     assert not (tmp_path / "init" / "verifier" / "verifier.json").exists()
 

@@ -6,9 +6,9 @@ from trl import GRPOConfig, GRPOTrainer
 
 from envs.generators import GeneratorConfig, generate
 from rewards.trl_adapter import PVGReward
-from selfplay.scoring import VerifierScorer
-from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
-from selfplay.trainer_utils import checkpointing_kwargs
+from selfplay.models.scoring import VerifierScorer
+from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
+from selfplay.models.trainer_utils import checkpointing_kwargs
 
 
 def test_src_reward_drives_a_grpo_update(tmp_path):

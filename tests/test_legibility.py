@@ -2,7 +2,7 @@
 
 import pytest
 
-from selfplay.legibility import (
+from selfplay.evaluation.legibility import (
     _balanced_draws,
     attack_succeeded,
     balanced_best_of_n,
@@ -10,7 +10,7 @@ from selfplay.legibility import (
     judge_threshold,
     step_checkability,
 )
-from selfplay.metrics import round_metrics
+from selfplay.game.metrics import round_metrics
 
 
 def sample(pid, correct, score, role="helpful", judge=0.0, checkable=1.0, correct_steps=1.0):
@@ -128,7 +128,7 @@ def test_round_metrics_auc_and_score_means_on_known_samples():
 
 
 def test_style_table_gives_each_styles_share_and_accuracy_per_role():
-    from selfplay.legibility import style_table
+    from selfplay.evaluation.legibility import style_table
 
     rows = [
         {"role": "helpful", "style": "stepwise", "correct": True},
@@ -153,7 +153,7 @@ def test_round_metrics_carry_style_tables_only_for_labelled_rows():
 
 
 def test_mean_and_spread_over_seeds():
-    from selfplay.report_tables import mean_spread
+    from selfplay.evaluation.report_tables import mean_spread
 
     assert mean_spread([0.4, 0.5, 0.6]) == pytest.approx((0.5, 0.1))
     assert mean_spread([0.4, None]) == (0.4, None)  # one value: no spread

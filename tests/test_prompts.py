@@ -3,7 +3,7 @@ from collections import Counter
 import pytest
 
 from envs.generators import generate
-from selfplay.prompts import assign_role, prover_prompt, rl_rows
+from envs.prompts import assign_role, prover_prompt, rl_rows
 
 
 def test_roles_are_drawn_per_problem_at_the_configured_rate():

@@ -9,9 +9,9 @@ from safetensors.torch import load_file
 
 from envs.generators import GeneratorConfig, generate
 from selfplay.config import ProverConfig
-from selfplay.prover import build_prover_trainer, train_prover
-from selfplay.scoring import VerifierScorer
-from selfplay.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
+from selfplay.game.prover import build_prover_trainer, train_prover
+from selfplay.models.scoring import VerifierScorer
+from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_classifier, build_tiny_tokenizer
 
 
 @pytest.fixture(scope="module")

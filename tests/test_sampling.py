@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from selfplay.sampling import generate
-from selfplay.tiny import build_tiny_causal_lm, build_tiny_tokenizer
+from selfplay.game.sampling import generate
+from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_tokenizer
 
 PROMPTS = ["Tom has 3 apples and buys 4 more. How many?\n", "A box holds 6 pens; 2 are red. How many?\n"]
 

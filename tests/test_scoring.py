@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from selfplay.scoring import VerifierScorer, roc_auc, verifier_metrics, write_metrics
-from selfplay.tiny import build_tiny_classifier, build_tiny_tokenizer
+from selfplay.models.scoring import VerifierScorer, roc_auc, verifier_metrics, write_metrics
+from selfplay.models.tiny import build_tiny_classifier, build_tiny_tokenizer
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ from transformers import LlamaForCausalLM
 from trl import SFTConfig, SFTTrainer
 
 from envs.generators import GeneratorConfig, generate
-from selfplay.prompts import prover_prompt
-from selfplay.sft import WarmStartTrainer, completion_window, tokenize_completions, warm_start
-from selfplay.tiny import build_tiny_causal_lm, build_tiny_tokenizer
-from selfplay.trainer_utils import checkpointing_kwargs, device_kwargs
+from envs.prompts import prover_prompt
+from selfplay.game.warm_start import WarmStartTrainer, completion_window, tokenize_completions, warm_start
+from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_tokenizer
+from selfplay.models.trainer_utils import checkpointing_kwargs, device_kwargs
 
 
 @pytest.fixture(scope="module")

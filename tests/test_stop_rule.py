@@ -1,7 +1,7 @@
 import pytest
 
 from rewards.trl_adapter import CallStats, RewardStats
-from selfplay.prover import ScoreParityStop, parity_reached, sneaky_accuracy_below
+from selfplay.game.prover import ScoreParityStop, parity_reached, sneaky_accuracy_below
 
 
 @pytest.mark.parametrize(

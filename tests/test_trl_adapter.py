@@ -1,7 +1,7 @@
 import pytest
 
 from rewards.trl_adapter import PVGReward, check_group_layout, completion_text
-from selfplay.prover import parity_reached
+from selfplay.game.prover import parity_reached
 
 COLUMNS = {
     "problem_id": ["p1", "p1", "p1", "p1"],

@@ -1,6 +1,6 @@
 import pytest
 
-from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, PoolError, Sample, build_mixture
+from selfplay.game.verifier_data import INITIAL_ROUND, MixtureConfig, PoolError, Sample, build_mixture
 
 
 def _samples(round_index, problem, n_correct, n_incorrect, split="verifier"):

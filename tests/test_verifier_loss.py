@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from selfplay.verifier import VerifierConfig, verifier_loss
+from selfplay.config import VerifierConfig
+from selfplay.game.verifier_training import verifier_loss
 
 
 def _nll_sigmoid(x):

@@ -9,14 +9,15 @@ from envs.checker import check_completion
 from envs.generators import GeneratorConfig, generate
 from envs.problems import Problem
 from envs.styles import form_of, solution_program
-from selfplay.tiny import build_tiny_classifier, build_tiny_tokenizer
-from selfplay.verifier import VerifierConfig, load_classifier
-from selfplay.verifier_pretrain import (
+from selfplay.config import VerifierConfig
+from selfplay.game.verifier_pretrain import (
     PretrainDataError,
     VerifierPretrainConfig,
     corruption_pairs,
     pretrain_verifier,
 )
+from selfplay.models.tiny import build_tiny_classifier, build_tiny_tokenizer
+from selfplay.models.verifier import load_classifier
 
 PROBLEMS = generate("arithmetic", 40, seed=0, config=GeneratorConfig(1, 2, 10))
 PROSE = Problem("gsm-1", "How many?", "5", "gsm8k", solution="She has five apples.\n#### 5")

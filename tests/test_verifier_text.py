@@ -2,11 +2,11 @@
 
 from tokenizers import processors
 
-from selfplay.prompts import prover_prompt
-from selfplay.tiny import build_tiny_tokenizer
-from selfplay.verifier import pairs_dataset
-from selfplay.verifier_data import Pair
-from selfplay.verifier_text import encode_verifier_inputs, format_verifier_input
+from envs.prompts import prover_prompt
+from selfplay.game.verifier_data import Pair
+from selfplay.game.verifier_training import pairs_dataset
+from selfplay.models.tiny import build_tiny_tokenizer
+from selfplay.models.verifier_text import encode_verifier_inputs, format_verifier_input
 
 
 def test_template_text_is_pinned():

@@ -21,20 +21,20 @@ import torch
 from envs.corrupt import corrupt_step
 from envs.generators import GeneratorConfig, generate
 from envs.problems import split_problems
-from selfplay.scoring import VerifierScorer, verifier_metrics
-from selfplay.sft import warm_start
-from selfplay.tiny import build_tiny_causal_lm, build_tiny_tokenizer
-from selfplay.trainer_utils import cpu_has_native_bf16
-from selfplay.verifier import (
-    VerifierConfig,
+from selfplay.config import VerifierConfig
+from selfplay.game.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
+from selfplay.game.verifier_training import train_verifier
+from selfplay.game.warm_start import warm_start
+from selfplay.models.scoring import VerifierScorer, verifier_metrics
+from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_tokenizer
+from selfplay.models.trainer_utils import cpu_has_native_bf16
+from selfplay.models.verifier import (
     load_classifier,
     load_verifier,
     save_initial_classifier,
     save_verifier,
-    train_verifier,
     verifier_info,
 )
-from selfplay.verifier_data import INITIAL_ROUND, MixtureConfig, Sample, build_mixture
 
 STEPS = 1200
 WARM_START_STEPS = 400  # half the default's 800, to fit in 60 s (docs/verifier.md)

@@ -25,8 +25,8 @@ from transformers import (
 )
 
 from envs.generators import generate_mixture
-from selfplay.prompts import prover_prompt
-from selfplay.verifier_text import format_verifier_input
+from envs.prompts import prover_prompt
+from selfplay.models.verifier_text import format_verifier_input
 
 SPECIAL_TOKENS = {"pad_token": "<pad>", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
 

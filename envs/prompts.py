@@ -1,5 +1,5 @@
-"""The prover's role-conditioned prompts. The role lives only here; the sneaky prompt never shows
-the true answer, and the verifier never sees either prompt."""
+"""The prover's role-conditioned prompts, as plain text. The role lives only here; the sneaky prompt
+never shows the true answer, and the verifier never sees either prompt."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import hashlib
 from collections.abc import Sequence
 
 from envs.problems import Problem
-from rewards.trl_adapter import ROLES  # one definition; rewards cannot import selfplay
 
+ROLES = ("helpful", "sneaky")  # the one definition: rewards and the trainer import it from here
 _FORMAT = "Write each step as `expression = value` and end with `#### <answer>`."
 PROMPTS = {
     "helpful": f"Role: helpful. Solve the problem correctly. {_FORMAT}\nProblem: {{question}}\nSolution:\n",

@@ -22,8 +22,8 @@ from envs.corrupt import corrupt_step
 from envs.problems import Problem
 from envs.styles import contrast_pair
 from selfplay.config import VerifierConfig, VerifierPretrainConfig
-from selfplay.verifier import train_verifier
-from selfplay.verifier_data import INITIAL_ROUND, Pair
+from selfplay.game.verifier_data import INITIAL_ROUND, Pair
+from selfplay.game.verifier_training import train_verifier
 
 
 class PretrainDataError(ValueError):

@@ -25,10 +25,12 @@ from transformers import AutoTokenizer
 
 from envs.problems import Problem
 from envs.styles import contrast_pair
+from selfplay.config import VerifierConfig
+from selfplay.game.verifier_data import INITIAL_ROUND, Pair
+from selfplay.game.verifier_training import train_verifier
+from selfplay.models.tiny import TinyModelConfig, build_tiny_classifier
+from selfplay.models.verifier import load_verifier, save_verifier, verifier_info
 from selfplay.run_folder import DONE
-from selfplay.tiny import TinyModelConfig, build_tiny_classifier
-from selfplay.verifier import VerifierConfig, load_verifier, save_verifier, train_verifier, verifier_info
-from selfplay.verifier_data import INITIAL_ROUND, Pair
 
 JUDGE_SIZE = TinyModelConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from selfplay.config import PROVER_INIT, PushConfig, RunConfig, verifier_source
-from selfplay.run_folder import DONE, round_name
+from selfplay.run_folder import DONE, atomic_write_text, round_name
 
 KINDS = ("prover", "verifier")
 SKIPPED = {DONE, "_trainer", "train_log.json"}  # run-folder bookkeeping, not part of the model
@@ -190,3 +190,11 @@ def push_round(run_dir: Path, cfg: RunConfig, round_index: int, token: str) -> l
             )
         pushed.append({"kind": kind, "repo": repo, "revision": revision, "commit": str(commit)})
     return pushed
+
+
+def push_phase(run_dir: Path, cfg: RunConfig, round_index: int) -> None:
+    """The game's ``push`` phase: push the round and record what was pushed in ``pushed.json``."""
+    from huggingface_hub import get_token
+
+    pushed = push_round(run_dir, cfg, round_index, get_token())  # checked present before training
+    atomic_write_text(run_dir / round_name(round_index) / "pushed.json", json.dumps(pushed, indent=1))

@@ -2,7 +2,7 @@
 
 The attacker starts from the run's initial (warm-started) policy, sees only sneaky prompts and is
 rewarded by SRC against the frozen verifier (the run's own reward if it is verifier-based). After
-every optimizer step the attack rule (:func:`selfplay.legibility.attack_succeeded`) is checked on
+every optimizer step the attack rule (:func:`selfplay.evaluation.legibility.attack_succeeded`) is checked on
 that step's samples against the helpful-correct mean score of the round's evaluation samples; the
 first step where it holds is the result, else "not within budget" (``None``).
 """
@@ -19,8 +19,8 @@ from transformers import TrainerCallback
 from envs.problems import Problem
 from rewards.trl_adapter import NEEDS_VERIFIER, RewardStats
 from selfplay.config import ProverConfig
-from selfplay.legibility import attack_succeeded
-from selfplay.prover import build_prover_trainer
+from selfplay.evaluation.legibility import attack_succeeded
+from selfplay.game.prover import build_prover_trainer
 
 
 class AttackMonitor(TrainerCallback):

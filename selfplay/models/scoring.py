@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from selfplay.models.verifier_text import encode_verifier_inputs
 from selfplay.run_folder import atomic_write_text
-from selfplay.verifier_text import encode_verifier_inputs
 
 
 class VerifierScorer:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -18,14 +19,23 @@ from pathlib import Path
 
 import torch
 from datasets import Dataset
-from transformers import Trainer
+from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer
 from trl import SFTConfig, SFTTrainer
 from trl.data_utils import common_prefix_length
 
 from envs.problems import Problem
+from envs.prompts import prover_prompt
 from envs.styles import render_mixture
-from selfplay.prompts import prover_prompt
-from selfplay.trainer_utils import checkpointing_kwargs, device_kwargs, trained_model, use_training_attention
+from selfplay.config import warm_start_styles
+from selfplay.game.context import GameContext
+from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_tokenizer
+from selfplay.models.trainer_utils import (
+    checkpointing_kwargs,
+    device_kwargs,
+    trained_model,
+    use_training_attention,
+)
+from selfplay.run_folder import atomic_write_text
 
 IGNORE_INDEX = -100  # the label of a token left out of the loss
 MAX_LENGTH = 512  # tokens per training sequence (prompt and completion); longer ones keep their start
@@ -156,7 +166,7 @@ def warm_start(
     """Fine-tune ``model`` on :func:`warm_start_rows` of ``problems``; save it to ``out_dir``.
 
     Loss is on the completion only (TRL's prompt-completion format, prepared by
-    :func:`tokenize_completions`). ``precision``: see ``selfplay.trainer_utils.device_kwargs``.
+    :func:`tokenize_completions`). ``precision``: see ``selfplay.models.trainer_utils.device_kwargs``.
     Returns the training log, with the rows' count per (role, style) under ``styles``.
     """
     rows = warm_start_rows(problems, seed, helpful_styles, sneaky_styles)
@@ -197,3 +207,44 @@ def warm_start(
         "styles": dict(sorted(styles.items())),
         "history": trainer.state.log_history,
     }
+
+
+def init_prover(game: GameContext) -> None:
+    """The ``init/prover`` phase: the tokenizer and the warm start, the policy every round's RL
+    starts from and is KL-tied to. For the embedded model it is the miniature's stand-in for a
+    few-shot-prompted base model, so it learns both roles' style mixtures (docs/game.md)."""
+    cfg, pcfg, out = game.cfg, game.cfg.prover, game.init_dir / "prover"
+    model, tokenizer = _initial_policy(pcfg.model)
+    if not pcfg.sft_steps:
+        if game.state.is_main_process:
+            model.save_pretrained(out)
+            tokenizer.save_pretrained(out)
+        return
+    helpful_styles, sneaky_styles = warm_start_styles(pcfg)
+    log = warm_start(
+        model,
+        tokenizer,
+        game.splits["prover"] + game.splits["verifier"],
+        out,
+        helpful_styles=helpful_styles,
+        sneaky_styles=sneaky_styles,
+        steps=pcfg.sft_steps,
+        learning_rate=pcfg.sft_learning_rate,
+        batch_size=pcfg.sft_batch_size,
+        gradient_checkpointing=pcfg.gradient_checkpointing,
+        seed=cfg.seed,
+        report_to=cfg.report_to,
+        precision=cfg.precision,
+    )
+    if game.state.is_main_process:
+        atomic_write_text(out / "train_log.json", json.dumps(log, indent=1))
+
+
+def _initial_policy(model_name: str | None):
+    """The embedded tiny model built locally when ``model_name`` is None, else the named one."""
+    if model_name is None:
+        tokenizer = build_tiny_tokenizer()
+        return build_tiny_causal_lm(tokenizer), tokenizer
+    tokenizer = AutoTokenizer.from_pretrained(model_name)
+    tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
+    return AutoModelForCausalLM.from_pretrained(model_name), tokenizer

@@ -1,5 +1,5 @@
 """The run's plan, without any model: its problems by split, its phases in order, and every
-phase's seed. ``pvg train --dry_run`` prints it; the game (``selfplay/rounds.py``) follows it."""
+phase's seed. ``pvg train --dry_run`` prints it; the game (``selfplay/game/game.py``) follows it."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ and step checkability; and an attack against the round's frozen verifier. Result
 ``RUN_DIR/eval/round_XXX.json`` (with the samples beside them) and ``RUN_DIR/eval/summary.json``.
 A round already evaluated with the same settings is read back, not recomputed.
 
-The fixed weak judge (``selfplay.judge``) is by default a small classifier trained once on the
+The fixed weak judge (``selfplay.evaluation.judge``) is by default a small classifier trained once on the
 environment's matched correct and wrong renderings (``RUN_DIR/eval/judge``), or the run's round-0
 verifier; its decision threshold is fixed at the median of its scores on the warm start's test
 samples (``init/eval_samples.jsonl``).
@@ -23,23 +23,23 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
-from selfplay.attack import run_attack
 from selfplay.config import RunConfig, load_run_config
-from selfplay.judge import JudgeSettings, independent_judge
-from selfplay.legibility import (
+from selfplay.evaluation.attack import run_attack
+from selfplay.evaluation.judge import JudgeSettings, independent_judge
+from selfplay.evaluation.legibility import (
     BEST_OF_N,
     balanced_best_of_n,
     judge_accuracy,
     judge_threshold,
     step_checkability,
 )
-from selfplay.metrics import free_baselines, round_metrics
-from selfplay.plan import load_problems
+from selfplay.game.metrics import free_baselines, round_metrics
+from selfplay.game.plan import load_problems
+from selfplay.game.sampling import sample_and_label
+from selfplay.game.verifier_data import INITIAL_ROUND
+from selfplay.models.scoring import VerifierScorer, write_metrics
+from selfplay.models.verifier import load_verifier
 from selfplay.run_folder import RunFolder, read_jsonl, round_name, write_jsonl
-from selfplay.sampling import sample_and_label
-from selfplay.scoring import VerifierScorer, write_metrics
-from selfplay.verifier import load_verifier
-from selfplay.verifier_data import INITIAL_ROUND
 
 JUDGE_ROUND = 0
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -54,7 +54,7 @@ class EvalConfig:
     best_of: list[int] = field(default_factory=lambda: list(BEST_OF_N))
     attack_steps: int = 30  # the attacker's budget per round (0 = no attack)
     seed: int = 0
-    judge: str = "independent"  # independent | round0 (selfplay/judge.py)
+    judge: str = "independent"  # independent | round0 (selfplay/evaluation/judge.py)
     judge_steps: int = 300  # the independent judge's optimizer steps (32 pairs each)
 
 

@@ -1,36 +1,28 @@
-"""The verifier: a one-score sequence classifier, its objective, training and persistence.
-
-The verifier sees the problem and the solution only, as ``selfplay.verifier_text.VERIFIER_TEMPLATE``
-followed by the tokenizer's EOS token (where the score is read) — never the prover's role or
-prompt. Training uses TRL's ``RewardTrainer`` (data handling, logging, accelerate) with the
-paper's loss in place of TRL's: every round restarts from the initial weights saved once in
-``init_dir``.
+"""Training a verifier: TRL's ``RewardTrainer`` (data handling, logging, accelerate) with the
+paper's loss in place of TRL's. Every round restarts from the initial weights saved once in
+``init_dir``, so rounds differ only in their data.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from pathlib import Path
 
 import torch
 from datasets import Dataset
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
+from transformers import AutoTokenizer, PreTrainedModel
 from trl import RewardConfig, RewardTrainer
 
 from selfplay.config import VerifierConfig
-from selfplay.trainer_utils import (
+from selfplay.game.verifier_data import Pair
+from selfplay.models.trainer_utils import (
     checkpointing_kwargs,
     device_kwargs,
-    full_weights,
     refuse_lora_under_zero3,
     trained_model,
     use_training_attention,
 )
-from selfplay.verifier_data import Pair
-from selfplay.verifier_text import VERIFIER_TEMPLATE, encode_verifier_inputs
-
-INFO_FILE = "verifier.json"
+from selfplay.models.verifier import load_classifier
+from selfplay.models.verifier_text import encode_verifier_inputs
 
 
 def verifier_loss(
@@ -69,49 +61,6 @@ class VerifierTrainer(RewardTrainer):
         return (loss, outputs) if return_outputs else loss
 
 
-def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, AutoTokenizer]:
-    """A one-score classifier and its tokenizer from the Hub or a folder; pad token made explicit."""
-    tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    with full_weights():
-        model = AutoModelForSequenceClassification.from_pretrained(name_or_path, num_labels=1)
-    model.config.pad_token_id = tokenizer.pad_token_id
-    return model, tokenizer
-
-
-def save_initial_classifier(name_or_path: str, out_dir: str | Path) -> PreTrainedModel:
-    """Save :func:`load_classifier`'s model and tokenizer to ``out_dir`` as a verifier's initial
-    weights (``train_verifier``'s ``init_dir``); from a causal LM that is its body with a new score
-    head. Returns the model."""
-    model, tokenizer = load_classifier(str(name_or_path))
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    return model
-
-
-def save_verifier(out_dir: str | Path, model: PreTrainedModel, tokenizer, info: dict) -> Path:
-    """Write model, tokenizer and ``verifier.json`` (objective, λ, counts, seed, metrics) to ``out_dir``."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    (out_dir / INFO_FILE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
-    return out_dir
-
-
-def load_verifier(path: str | Path) -> tuple[PreTrainedModel, AutoTokenizer, dict]:
-    """Inverse of :func:`save_verifier`; the model comes back in eval mode."""
-    path = Path(path)
-    info_path = path / INFO_FILE
-    if not info_path.is_file():
-        raise FileNotFoundError(
-            f"{path} is not a saved verifier (no {INFO_FILE}); train one or give another folder"
-        )
-    model, tokenizer = load_classifier(str(path))
-    return model.eval(), tokenizer, json.loads(info_path.read_text())
-
-
 def pairs_dataset(pairs: list[Pair], tokenizer) -> Dataset:
     """TRL's tokenized preference format: ``chosen_ids`` is the correct solution, ``rejected_ids``
     the incorrect one, encoded as :func:`encode_verifier_inputs` (so TRL does not re-tokenize)."""
@@ -132,7 +81,7 @@ def train_verifier(
     """Train a verifier from the initial weights in ``init_dir`` on ``pairs``; returns model, tokenizer, log.
 
     ``work_dir`` holds the trainer's scratch output (no checkpoints are written there).
-    ``precision``: see ``selfplay.trainer_utils.device_kwargs``; the returned model has the
+    ``precision``: see ``selfplay.models.trainer_utils.device_kwargs``; the returned model has the
     folder's own attention implementation whatever training used.
     """
     model, tokenizer = load_classifier(str(init_dir))
@@ -181,16 +130,3 @@ def train_verifier(
         "history": trainer.state.log_history,
     }
     return model.eval(), tokenizer, log
-
-
-def verifier_info(config: VerifierConfig, counts: dict[str, dict], metrics: dict | None = None) -> dict:
-    """The small JSON saved beside a verifier: objective, λ, data counts per source, seed, metrics."""
-    return {
-        "objective": config.objective,
-        "lam": config.lam,
-        "seed": config.seed,
-        "config": asdict(config),
-        "data_counts": counts,
-        "metrics": metrics or {},
-        "template": VERIFIER_TEMPLATE,
-    }

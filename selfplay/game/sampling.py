@@ -16,8 +16,8 @@ from tqdm import tqdm
 
 from envs.checker import check_completion
 from envs.problems import Problem
+from envs.prompts import ROLES, prover_prompt
 from envs.styles import style_and_form
-from selfplay.prompts import ROLES, prover_prompt
 
 
 def generate(

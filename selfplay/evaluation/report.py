@@ -19,7 +19,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from selfplay.config import load_run_config, verifier_source
-from selfplay.report_tables import (
+from selfplay.evaluation.report_tables import (
     comparison_table,
     free_baselines_table,
     group_label,

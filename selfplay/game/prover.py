@@ -10,18 +10,22 @@ verifier; the KL penalty keeps the policy near the behaviours the warm start gav
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from datasets import Dataset
 from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer, RLOOConfig, RLOOTrainer
 
 from envs.problems import Problem
+from envs.prompts import rl_rows
 from rewards.trl_adapter import PVGReward, RewardStats, check_group_layout
 from selfplay.config import ProverConfig
-from selfplay.prompts import rl_rows
-from selfplay.trainer_utils import (
+from selfplay.game.context import GameContext
+from selfplay.game.plan import phase_seed
+from selfplay.models.trainer_utils import (
     checkpointing_kwargs,
     device_kwargs,
     generate_without_lockstep,
@@ -29,6 +33,7 @@ from selfplay.trainer_utils import (
     trained_model,
     training_attention,
 )
+from selfplay.run_folder import atomic_write_text
 
 
 def parity_reached(history: Sequence[tuple[float | None, float | None]], window: int) -> bool:
@@ -96,7 +101,7 @@ def build_prover_trainer(
 ):
     """A TRL GRPO/RLOO trainer for the policy in ``init_dir`` on ``problems`` (roles drawn with
     ``cfg.sneaky_fraction``) and its :class:`PVGReward`, whose per-call ``stats`` callbacks added with
-    ``trainer.add_callback`` can read. ``precision``: see ``selfplay.trainer_utils.device_kwargs``.
+    ``trainer.add_callback`` can read. ``precision``: see ``selfplay.models.trainer_utils.device_kwargs``.
     Returns ``(trainer, reward)``."""
     config_cls, trainer_cls = _trainer_classes(cfg.algorithm)
     reward = PVGReward(cfg.reward, cfg.num_generations, score_fn if cfg.reward != "correctness" else None)
@@ -144,24 +149,15 @@ def build_prover_trainer(
 
 
 def train_prover(
-    init_dir: Path,
-    problems: Sequence[Problem],
-    score_fn,
-    cfg: ProverConfig,
-    out_dir: Path,
-    *,
-    seed: int,
-    report_to: str = "none",
-    precision: str = "auto",
+    init_dir: Path, problems: Sequence[Problem], score_fn, cfg: ProverConfig, out_dir: Path, **settings: Any
 ) -> dict:
     """Train from the policy in ``init_dir`` on ``problems`` (roles drawn with ``cfg.sneaky_fraction``),
-    stopping on the score-parity rule, and save to ``out_dir``.
+    stopping on the score-parity rule, and save to ``out_dir``. ``settings`` are
+    :func:`build_prover_trainer`'s keywords (``seed``, ``report_to``, ``precision``).
 
     Returns the log: steps run, where the stop rule fired (or ``None``), and TRL's log history.
     """
-    trainer, reward = build_prover_trainer(
-        init_dir, problems, score_fn, cfg, out_dir, seed=seed, report_to=report_to, precision=precision
-    )
+    trainer, reward = build_prover_trainer(init_dir, problems, score_fn, cfg, out_dir, **settings)
     # The stop rule reads the reward's per-call history: once sneaky-incorrect samples score as
     # high as helpful-correct ones, the verifier is fooled and more steps only deepen the exploit.
     stop = ScoreParityStop(reward.stats, cfg.stop_window, cfg.reward)
@@ -179,3 +175,22 @@ def train_prover(
         "num_processes": trainer.accelerator.num_processes,
         "history": trainer.state.log_history,
     }
+
+
+def round_prover(game: GameContext, round_index: int) -> None:
+    """Round ``round_index``'s RL phase, from the warm start (not from the previous round's
+    prover: each round asks what a prover can learn against this verifier, with the KL tie to the
+    same start)."""
+    cfg, rd = game.cfg, game.round_dir(round_index)
+    log = train_prover(
+        game.init_dir / "prover",
+        game.splits["prover"],
+        game.scorer(rd).score,
+        cfg.prover,
+        rd / "prover",
+        seed=phase_seed(cfg.seed, round_index, "prover"),
+        report_to=cfg.report_to,
+        precision=cfg.precision,
+    )
+    if game.state.is_main_process:
+        atomic_write_text(rd / "prover" / "train_log.json", json.dumps(log, indent=1))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from statistics import mean
 
-from selfplay.legibility import style_table
-from selfplay.scoring import roc_auc
+from selfplay.evaluation.legibility import style_table
+from selfplay.models.scoring import roc_auc
 
 
 def _mean_or_none(values: list[float]) -> float | None:
