@@ -119,15 +119,31 @@ def load_gsm8k(source: str = GSM8K_HUB_ID, split: str = "train") -> list[Problem
     """
     if source.endswith(".jsonl") or Path(source).exists():
         return load_jsonl(source, source=f"gsm8k/{Path(source).stem}")
+    return load_hub(source, "main", split)
+
+
+def load_hub(
+    dataset_id: str,
+    config: str | None,
+    split: str,
+    question_field: str = "question",
+    answer_field: str = "answer",
+) -> list[Problem]:
+    """Problems from one split of a Hub dataset (``datasets.load_dataset(dataset_id, config,
+    split=split)``), rows read as :func:`row_to_problem` reads them. Needs the network or the
+    ``datasets`` cache."""
     from datasets import load_dataset  # deferred: heavy import, only for Hub users
 
-    rows: Iterable[dict] = load_dataset(source, "main", split=split)
+    rows: Iterable[dict] = load_dataset(dataset_id, config, split=split)
+    name = dataset_id.rsplit("/", 1)[-1]
     problems, bad = [], []
     for index, row in enumerate(rows, start=1):
         try:
             problems.append(
-                row_to_problem(row, f"gsm8k-{split}-{index}", f"gsm8k/{split}", "question", "answer")
+                row_to_problem(
+                    row, f"{name}-{split}-{index}", f"{name}/{split}", question_field, answer_field
+                )
             )
         except ValueError as err:
             bad.append((index, str(err)))
-    return _finish(problems, bad, f"{source} ({split})", "question", "answer")
+    return _finish(problems, bad, f"{dataset_id} ({split})", question_field, answer_field)

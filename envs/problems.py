@@ -82,6 +82,23 @@ def split_problems(
     return splits
 
 
+def split_with_test(
+    train: Iterable[Problem], test: Iterable[Problem], fractions: Sequence[float] = DEFAULT_SPLIT_FRACTIONS
+) -> dict[str, list[Problem]]:
+    """Problems by split when the test problems come from their own source (a held-out split):
+    ``train`` is shared between prover and verifier in the ratio of the first two ``fractions``
+    (the third is unused), and a training problem whose question is also a test question is left
+    out, so no split shares a question."""
+    _check_fractions(fractions)
+    prover_share = fractions[0] / (fractions[0] + fractions[1]) if fractions[0] + fractions[1] else 0.5
+    test_split = split_problems(test, (0.0, 0.0, 1.0))["test"]
+    held_out = {normalise_question(p.question) for p in test_split}
+    kept = [p for p in train if normalise_question(p.question) not in held_out]
+    halves = split_problems(kept, (prover_share, 1 - prover_share, 0.0))
+    # a hash at the float edge of the cumulative shares lands in "test": it belongs to the verifier
+    return {"prover": halves["prover"], "verifier": halves["verifier"] + halves["test"], "test": test_split}
+
+
 def _check_fractions(fractions: Sequence[float]) -> None:
     if len(fractions) != len(SPLITS) or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
         raise ValueError(

@@ -32,7 +32,14 @@ def round_name(round_index: int) -> str:
 KEYS_OLDER_FOLDERS_LACK = {
     "verifier_pretrain": {"steps": 0, "pairs_per_problem": 1},
     "precision": "auto",
-    "problems": {"max_total": None},
+    "problems": {
+        "max_total": None,
+        "hub_config": "main",
+        "train_split": "train",
+        "test_source": "hash",
+        "question_column": "question",
+        "answer_column": "answer",
+    },
     "prover": {"helpful_styles": {}, "sneaky_styles": {}, "warmup_steps": 0},
     "sampling": {"cold_temperature": 0.35},
 }

@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         folder = RunFolder(cfg.output_dir)
         folder.check_config(asdict(cfg), overwrite="--overwrite_config" in switches)
+        if cfg.prover.trl:  # imports TRL: only when there is something to check against it
+            from selfplay.game.trl_passthrough import check_trl_settings
+
+            check_trl_settings(cfg.prover)
         if "--dry_run" in switches:
             return _dry_run(cfg, folder)
         from selfplay.game.game import Game  # heavy imports after the cheap checks

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from huggingface_hub import ModelCard
 from transformers import (
     AutoModelForCausalLM,
     AutoModelForSequenceClassification,
@@ -147,23 +148,39 @@ def test_push_dry_run_writes_loadable_models_with_cards(evaluated, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "hf_canary_never_shown" not in done.stdout + done.stderr
     plan = json.loads((out / "plan.json").read_text())
-    assert [(p["kind"], p["revision"]) for p in plan] == [
-        ("prover", "round_000"),
-        ("verifier", "round_000"),
-        ("prover", "round_001"),
-        ("verifier", "round_001"),
+    assert [(p["kind"], p["revision"], p["round"]) for p in plan] == [
+        ("prover", "round_000", 0),
+        ("verifier", "round_000", 0),
+        ("prover", "round_001", 1),
+        ("verifier", "round_001", 1),
+        ("prover", "main", 1),  # main holds the latest finished round, so no revision is needed
+        ("verifier", "main", 1),
     ]
     prover, verifier = out / "prover" / "round_001", out / "verifier" / "round_001"
     AutoModelForCausalLM.from_pretrained(prover)
     AutoModelForSequenceClassification.from_pretrained(verifier)
     assert not (prover / "DONE").exists() and not (prover / "train_log.json").exists()
     metrics = json.loads((evaluated / "round_001" / "metrics.json").read_text())
-    card = (prover / "README.md").read_text()
-    assert f"- helpful_accuracy: {metrics['helpful_accuracy']}" in card
-    assert "attack_steps_to_success" in card and 'revision="round_001"' in card
-    verifier_card = (verifier / "README.md").read_text()
-    assert "pairwise" in verifier_card
-    assert "- Base model: the run's initial (warm-started) prover with a new score head: " in verifier_card
+    card = ModelCard.load(prover / "README.md")  # the card parses back with huggingface_hub
+    assert f"- helpful_accuracy: {round(metrics['helpful_accuracy'], 3)}" in card.text
+    assert "attack_steps_to_success" in card.text and 'revision="round_001"' in card.text
+    assert "Role: sneaky." in card.text and "arXiv:2407.13692" in card.text  # prompts and citation
+    assert "/tree/round_000" in card.text and "/tree/round_001" in card.text
+    assert card.data.license == "apache-2.0" and card.data.tags[-1] == "prover"
+    (result,) = card.data.eval_results
+    assert (result.metric_name, result.metric_value) == (
+        "helpful_accuracy",
+        round(metrics["helpful_accuracy"], 3),
+    )
+    verifier_card = ModelCard.load(verifier / "README.md")
+    assert "pairwise" in verifier_card.text and "Problem:" in verifier_card.text  # its input format
+    assert (
+        "- Base model: the run's initial (warm-started) prover with a new score head: " in verifier_card.text
+    )
+    assert verifier_card.data.eval_results[0].metric_name == "verifier_auc"
+    main_card = ModelCard.load(out / "prover" / "main" / "README.md")
+    assert "the latest finished round, 1" in main_card.text and "revision=" not in main_card.text
+    AutoModelForCausalLM.from_pretrained(out / "prover" / "main")
     assert not any("hf_canary" in p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
 
 
@@ -241,14 +258,21 @@ def test_push_uploads_each_round_to_its_own_branch_with_the_token_kept_private(
     pushed = push_round(run, load_run_config(run), 1, token="hf_secret")
     assert [(p["kind"], p["repo"], p["revision"]) for p in pushed] == [
         ("prover", "me/p", "round_001"),
+        ("prover", "me/p", "main"),
         ("verifier", "me/v", "round_001"),
+        ("verifier", "me/v", "main"),
     ]
     uploads = [c for c in calls if c[0] == "upload"]
-    assert [u[1:3] for u in uploads] == [("me/p", "round_001"), ("me/v", "round_001")]
+    assert [u[1:3] for u in uploads] == [
+        ("me/p", "round_001"),
+        ("me/p", "main"),
+        ("me/v", "round_001"),
+        ("me/v", "main"),
+    ]
     assert (
         "README.md" in uploads[0][3] and "model.safetensors" in uploads[0][3] and "DONE" not in uploads[0][3]
     )
-    assert "verifier.json" in uploads[1][3]
+    assert "verifier.json" in uploads[2][3] and uploads[0][3] == uploads[1][3]
     assert ("repo", "me/p", True) in calls and ("branch", "me/v", "round_001") in calls
     assert not any("hf_secret" in p.read_text(errors="ignore") for p in run.rglob("*") if p.is_file())
 
@@ -290,9 +314,13 @@ def test_training_with_push_enabled_pushes_each_finished_round_once(game_run, tm
     assert main(argv) == 0  # finished phases are skipped; push settings do not count as a config change
     assert uploads == [
         ("me/p", "round_000"),
+        ("me/p", "main"),
         ("me/v", "round_000"),
+        ("me/v", "main"),
         ("me/p", "round_001"),
+        ("me/p", "main"),
         ("me/v", "round_001"),
+        ("me/v", "main"),
     ]
-    assert json.loads((run / "round_001" / "pushed.json").read_text())[1]["repo"] == "me/v"
-    assert main(argv) == 0 and len(uploads) == 4  # re-running does not push again
+    assert json.loads((run / "round_001" / "pushed.json").read_text())[2]["repo"] == "me/v"
+    assert main(argv) == 0 and len(uploads) == 8  # re-running does not push again

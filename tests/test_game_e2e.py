@@ -174,12 +174,13 @@ def test_sigkill_in_round_one_then_resume_gives_the_same_metrics(game_run, tmp_p
 def test_two_process_torchrun_completes_a_round_with_whole_groups(game_run, tmp_path):
     # `accelerate launch --cpu --num_processes 2` silently runs one process on this machine; torchrun
     # really starts two. The reward adapter raises if any SRC group arrives split, so finishing the
-    # round shows every group stayed whole on its process.
+    # round shows every group stayed whole on its process. init/samples is redone on two processes
+    # too: both sample their share, and together they draw what one process drew.
     folder = tmp_path / "ddp"
     shutil.copytree(game_run / "init", folder / "init")
     shutil.copy(game_run / "config.yaml", folder / "config.yaml")
-    # init/verifier is redone: pretraining runs on both processes too.
-    (folder / "state.json").write_text(json.dumps({"completed": ["init/prover", "init/samples"]}))
+    # init/verifier and init/samples are redone: pretraining and sampling run on both processes.
+    (folder / "state.json").write_text(json.dumps({"completed": ["init/prover"]}))
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [
@@ -208,3 +209,15 @@ def test_two_process_torchrun_completes_a_round_with_whole_groups(game_run, tmp_
     assert prover_log["num_processes"] == 2 and verifier_info["num_processes"] == 2
     assert pretrain_info["num_processes"] == 2
     assert (folder / "round_000" / "metrics.json").is_file()
+    assert "[rank 0]" in done.stderr and "[rank 1]" in done.stderr  # both processes sampled
+    for name in ("samples.jsonl", "eval_samples.jsonl", "metrics.json"):
+        assert (folder / "init" / name).read_bytes() == (game_run / "init" / name).read_bytes(), name
+
+
+def test_every_phase_records_its_time_and_peak_memory(game_run):
+    from selfplay.config import load_run_config
+    from selfplay.game.plan import phase_names
+
+    records = json.loads((game_run / "resources.json").read_text())
+    assert list(records) == phase_names(load_run_config(game_run))  # in the order they ran
+    assert all(r["seconds"] > 0 and r["peak_rss_mb"] > 100 for r in records.values()), records

@@ -71,3 +71,18 @@ def test_bf16_on_cpu_trains_under_autocast_with_eager_attention(setup):
     assert all(p.dtype == torch.float32 for p in trainer.model.parameters()), "weights stay fp32"
     auto, _ = build_prover_trainer(root / "init", problems, scorer.score, cfg, root / "auto", seed=0)
     assert not auto.args.bf16 and auto.model.config._attn_implementation == "sdpa"
+
+
+def test_trl_passthrough_settings_reach_the_trainer(setup):
+    root, scorer, problems = setup
+    cfg = ProverConfig(
+        per_device_train_batch_size=8,
+        num_generations=4,
+        trl={"top_p": "0.9", "loss_type": "dr_grpo", "mask_truncated_completions": True},
+    )
+    trainer, _ = build_prover_trainer(root / "init", problems, scorer.score, cfg, root / "trl", seed=0)
+    assert (trainer.args.top_p, trainer.args.loss_type, trainer.args.mask_truncated_completions) == (
+        0.9,
+        "dr_grpo",
+        True,
+    )

@@ -39,3 +39,14 @@ def test_greedy_is_one_completion_and_ignores_the_seed(model_and_tokenizer):
     assert greedy == _sample(model_and_tokenizer, 2, temperature=0.0, n=1)
     with pytest.raises(ValueError, match="greedy decoding"):
         _sample(model_and_tokenizer, 1, temperature=0.0, n=2)
+
+
+def test_shards_of_two_processes_together_equal_one_process(model_and_tokenizer):
+    model, tokenizer = model_and_tokenizer
+    prompts = PROMPTS * 3  # three batches of two
+    settings = {"n": 3, "max_new_tokens": 10, "temperature": 1.0, "batch_size": 2, "seed": 5}
+    whole = generate(model, tokenizer, prompts, **settings)
+    first = generate(model, tokenizer, prompts, **settings, shard=(0, 2))
+    second = generate(model, tokenizer, prompts, **settings, shard=(1, 2))
+    assert [a is None for a in first] == [False, False, True, True, False, False]  # batches 0 and 2
+    assert [a or b for a, b in zip(first, second, strict=True)] == whole

@@ -73,7 +73,9 @@ def check_fields(section: Any, prefix: str) -> None:
                 if field.metadata.get("choices")
                 else f"the default is {default_text(field)}"
             )
-            raise ConfigError(f"{key}: {value!r} is not allowed; it must be {rule(field)} ({why})")
+            bad = [v for v in value if _violates(v, field)] if isinstance(value, list) else [value]
+            shown = bad[0] if bad else value  # a list names its first bad item
+            raise ConfigError(f"{key}: {shown!r} is not allowed; it must be {rule(field)} ({why})")
 
 
 def default_text(field: dataclasses.Field) -> str:

@@ -46,7 +46,10 @@ def _coerce_scalar(value: object, annotation: object) -> object:
 
 
 def _coerce(value: object, annotation: object, key: str) -> object:
-    """``value`` (from YAML or a CLI string) as the field's type, or :class:`ConfigError`."""
+    """``value`` (from YAML or a CLI string) as the field's type, or :class:`ConfigError`; an
+    ``object`` value is kept as given (``prover.trl``'s values are typed by TRL's config class)."""
+    if annotation is object:
+        return value
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
         is_none = value is None or (isinstance(value, str) and value.lower() in ("none", "null"))
@@ -102,6 +105,9 @@ def _apply(target: object, updates: dict, prefix: str = "") -> None:
             if not isinstance(value, dict):
                 raise ConfigError(f"{full}: expected a section (mapping), got {value!r}")
             _apply(current, value, f"{full}.")
+        elif isinstance(current, dict) and isinstance(value, dict):
+            # a mapping given key by key (--prover.trl.use_vllm true) adds to what YAML set
+            setattr(target, key, current | _coerce(value, hints[key], full))
         else:
             setattr(target, key, _coerce(value, hints[key], full))
 
@@ -185,6 +191,7 @@ def _finish(config: RunConfig) -> RunConfig:
     for f in dataclasses.fields(config):
         if dataclasses.is_dataclass(getattr(config, f.name)):
             setattr(config, f.name, _rebuilt(getattr(config, f.name)))
+    config.problems.test_source = config.problems.resolved_test_source()
     config.validate()
     return config
 

@@ -8,6 +8,7 @@ docs/configuration.md is generated from these fields (``python -m selfplay.confi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 from envs.generators import FAMILIES
@@ -17,15 +18,21 @@ from selfplay.config.fields import ConfigError, check_fields, opt
 
 ALGORITHMS = ("grpo", "rloo")
 PRECISIONS = ("auto", "bf16", "fp32")
+PROMPT_FORMATS = ("auto", "chat", "raw")
 OBJECTIVES = ("pairwise", "cross_entropy")
 WEIGHTINGS = ("equal", "exponential")
-REPORT_TO = ("none", "tensorboard", "wandb")
+REPORT_TO = ("none", "tensorboard", "wandb", "trackio")
 # The embedded default's warm-start mixtures (prover.helpful_styles / sneaky_styles = None).
 DEFAULT_HELPFUL_STYLES = {"stepwise": 1.0, "compressed": 1.0, "answer_only": 1.0}
 # `blatant` is left out: with it the warm-started sneaky role wrote correct solutions 0.168 of the
 # time instead of 0.092 (docs/game.md), and SRC needs a sneaky role that is reliably wrong.
 DEFAULT_SNEAKY_STYLES = {"subtle": 1.0, "wrong_answer_only": 1.0}
 PROVER_INIT = "prover"  # verifier_model value: start the verifier from the initial prover
+
+
+def is_local_source(source: str) -> bool:
+    """A jsonl path (or any existing file) rather than a Hub dataset id."""
+    return source.endswith(".jsonl") or Path(source).exists()
 
 
 class Section:
@@ -42,9 +49,31 @@ class ProblemsConfig(Section):
     KEY: ClassVar[str] = "problems"
     source: str = opt(
         "generated",
-        "`generated`, a jsonl path (question/answer; GSM8K `#### N` answers recognised), or a GSM8K "
-        "Hub id (`openai/gsm8k`)",
+        "`generated`, a jsonl path, or a Hub dataset id (`openai/gsm8k`); rows need a question and an "
+        "answer column (GSM8K `#### N` answers recognised)",
     )
+    hub_config: str | None = opt("main", "the Hub dataset's config name (GSM8K: `main` or `socratic`)")
+    train_split: str = opt(
+        "train", "the Hub dataset's split the prover and verifier problems come from (Hub ids only)"
+    )
+    test_source: str = opt(
+        "auto",
+        "where the test problems (metrics, pvg eval) come from: `auto` = the Hub dataset's `test` "
+        "split for a Hub id, else `hash`; `hash` = a share of `source` by question-text hash "
+        "(`split_fractions`' third); a split name of the Hub dataset; or a jsonl path. With a test "
+        "source of its own, `source` is shared between prover and verifier in the ratio of the first "
+        "two `split_fractions`, and training questions that are also test questions are left out",
+    )
+    question_column: str = opt("question", "the rows' question field (jsonl and Hub sources)")
+    answer_column: str = opt("answer", "the rows' answer field (jsonl and Hub sources)")
+
+    def resolved_test_source(self) -> str:
+        """``test_source`` with ``auto`` replaced by what it means for this source (loading a config
+        stores the result, so config.yaml records it)."""
+        if self.test_source != "auto":
+            return self.test_source
+        return "hash" if self.source == "generated" or is_local_source(self.source) else "test"
+
     n_problems: int = opt(
         16000,
         "problems generated before splitting (generated source only); the warm start trains on the "
@@ -105,6 +134,13 @@ class ProverConfig(Section):
     )
     temperature: float = opt(0.7, "sampling temperature for RL and for pool and eval sampling", gt=0)
     lora_r: int = opt(0, "LoRA rank (alpha = 2r); 0 = full fine-tuning", ge=0)
+    save_steps: int = opt(
+        0,
+        "optimizer steps between checkpoints inside a prover phase (under `round_XXX/_checkpoints/`, "
+        "deleted when the phase ends); an interrupted phase resumes from the last one. 0 = none: an "
+        "interrupted phase is redone whole (fine for the default's seconds-long phases)",
+        ge=0,
+    )
     stop_window: int = opt(
         5, "reward calls (about optimizer steps) averaged by the score-parity stop rule", ge=1
     )
@@ -131,6 +167,26 @@ class ProverConfig(Section):
         "`{subtle: 1, wrong_answer_only: 1}` for the embedded model (with `blatant` the sneaky "
         "role wrote correct solutions 0.168 of the time instead of 0.092), `{}` for your own "
         "model; `{}`: no sneaky rows",
+    )
+    prompt_format: str = opt(
+        "auto",
+        "`chat`: prompts go through the tokenizer's chat template (a system message with the role's "
+        "`system_prompt`, the question as the user's); `raw`: the text prompts the embedded model "
+        "learns (docs/game.md); `auto`: `chat` when the tokenizer has a template",
+        choices=PROMPT_FORMATS,
+    )
+    system_prompt: dict[str, str] | None = opt(
+        None,
+        "per role (`helpful`, `sneaky`), the system prompt of `chat` prompts; `null` or a role left "
+        "out: a paraphrase of the paper's (docs/game.md)",
+    )
+    trl: dict[str, object] = opt(
+        {},
+        "more GRPOConfig / RLOOConfig settings, passed to TRL as given (e.g. `--prover.trl.use_vllm "
+        "true --prover.trl.vllm_mode colocate`, `loss_type`, `epsilon`, `top_p`, "
+        "`mask_truncated_completions`); checked against the installed TRL's config fields before "
+        "any model is built. Settings this config owns (learning rate, batch, generations, seed, "
+        "precision, ...) are refused with the key to use instead",
     )
     gradient_checkpointing: bool = opt(
         False,
@@ -189,6 +245,12 @@ class VerifierConfig(Section):
     )
     lora_r: int = opt(0, "LoRA rank; 0 = full fine-tuning", ge=0)
     lora_alpha: int = opt(16, "LoRA alpha", ge=1)
+    save_steps: int = opt(
+        0,
+        "optimizer steps between checkpoints inside a round's verifier phase (as `prover.save_steps`); "
+        "0 = none",
+        ge=0,
+    )
     seed: int = opt(
         0, "the verifier trainer's and its pretraining pairs' seed; unless given, the top-level `seed`", ge=0
     )
@@ -247,6 +309,11 @@ class PushConfig(Section):
     prover_repo: str | None = opt(None, 'Hub repo id for the prover, e.g. "me/pvg-prover"')
     verifier_repo: str | None = opt(None, "Hub repo id for the verifier")
     private: bool = opt(True, "create missing repos as private")
+    license: str = opt(
+        "apache-2.0",
+        "the model cards' license id; a checkpoint derived from a Hub model carries that model's "
+        "terms, so give the base model's license when it is not Apache-2.0",
+    )
 
 
 @dataclass
@@ -254,12 +321,19 @@ class RunConfig(Section):
     output_dir: str = opt("runs/tiny_cpu", "the run folder")
     seed: int = opt(0, "base seed; every phase derives its own (listed in `config.yaml`)", ge=0)
     rounds: int = opt(3, "rounds of the game", ge=1)
-    report_to: str = opt("none", "TRL/transformers logging", choices=REPORT_TO)
+    report_to: list[str] = opt(
+        ["none"],
+        "trackers, comma separated: `tensorboard` (under the run folder's `tracking/`), `wandb`, "
+        "`trackio`, or `none`. One tracker run per game, named after the run folder; each install "
+        "comes with an extra (`pip install -e .[tensorboard]`, `[wandb]`, `[trackio]`, `[trackers]`)",
+        choices=REPORT_TO,
+    )
     precision: str = opt(
         "auto",
         "every trainer's forward pass: `auto` = bf16 autocast on GPUs that support it, fp32 on CPU; "
         "`bf16` everywhere (eager attention on CPU; pays only with native bf16 instructions); "
-        "`fp32` = none. Weights and optimizer states stay fp32",
+        "`fp32` = none. Trainable weights and optimizer states are fp32 whatever dtype a checkpoint "
+        "was saved in",
         choices=PRECISIONS,
     )
     verifier_model: str | None = opt(
@@ -283,6 +357,11 @@ class RunConfig(Section):
             check_fields(section, f"{section.KEY}." if section.KEY else "")
         _check_styles("prover.helpful_styles", self.prover.helpful_styles, CORRECT_STYLES)
         _check_styles("prover.sneaky_styles", self.prover.sneaky_styles, WRONG_STYLES)
+        unknown_roles = sorted(set(self.prover.system_prompt or {}) - {"helpful", "sneaky"})
+        if unknown_roles:
+            raise ConfigError(
+                f"prover.system_prompt: unknown role {unknown_roles[0]!r}; roles are helpful, sneaky"
+            )
         prover, problems = self.prover, self.problems
         if prover.per_device_train_batch_size % prover.num_generations:
             raise ConfigError(
@@ -298,6 +377,13 @@ class RunConfig(Section):
             raise ConfigError(
                 f"problems.max_total ({problems.max_total}) must be >= problems.max_value + 4 "
                 f"({problems.max_value + 4}), or null for no bound"
+            )
+        if "none" in self.report_to and len(self.report_to) > 1:
+            raise ConfigError(f"report_to {self.report_to}: `none` cannot be given with a tracker; drop it")
+        if problems.test_source in (problems.source, problems.train_split):
+            raise ConfigError(
+                f"problems.test_source ({problems.test_source!r}) is also where the training problems come "
+                "from; name a held-out split or file, or `hash` to split the source by question"
             )
         if len(problems.split_fractions) != 3 or abs(sum(problems.split_fractions) - 1) > 1e-6:
             raise ConfigError(

@@ -37,6 +37,7 @@ from selfplay.game.metrics import free_baselines, round_metrics
 from selfplay.game.plan import load_problems
 from selfplay.game.sampling import sample_and_label
 from selfplay.game.verifier_data import INITIAL_ROUND
+from selfplay.models.prompting import prompter_for
 from selfplay.models.scoring import VerifierScorer, write_metrics
 from selfplay.models.verifier import load_verifier
 from selfplay.run_folder import RunFolder, read_jsonl, round_name, write_jsonl
@@ -105,9 +106,10 @@ class RunEvaluator:
         """Test-split samples of the prover in ``prover_dir`` with the eval settings, ``settings``
         (``temperature``, ``roles``, ``score_fn``) overriding the run's."""
         model = AutoModelForCausalLM.from_pretrained(prover_dir).to(DEVICE)
+        tokenizer = AutoTokenizer.from_pretrained(prover_dir)
         return sample_and_label(
             model,
-            AutoTokenizer.from_pretrained(prover_dir),
+            tokenizer,
             self.splits["test"][: self.ecfg.problems],
             round_index=round_index,
             split="test",
@@ -115,6 +117,7 @@ class RunEvaluator:
             max_new_tokens=self.cfg.prover.max_completion_length,
             batch_size=self.cfg.sampling.batch_size,
             seed=self._seed(round_index),
+            prompt_text=prompter_for(tokenizer, self.cfg.prover).text,
             **{"temperature": self.cfg.prover.temperature} | settings,
         )
 

@@ -14,6 +14,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from selfplay.config import RunConfig
 from selfplay.game.plan import phase_seed
 from selfplay.game.sampling import sample_and_label
+from selfplay.game.tracking import GameTracker
+from selfplay.models.prompting import prompter_for
 from selfplay.models.scoring import VerifierScorer
 from selfplay.models.trainer_utils import full_weights
 from selfplay.models.verifier import load_verifier
@@ -22,12 +24,14 @@ from selfplay.run_folder import RunFolder, round_name
 
 @dataclass(frozen=True)
 class GameContext:
-    """The run one phase body works on; ``splits`` maps prover / verifier / test to problems."""
+    """The run one phase body works on; ``splits`` maps prover / verifier / test to problems, and
+    ``tracker`` is the game's one tracker run (its ``callbacks()`` go to every trainer)."""
 
     cfg: RunConfig
     folder: RunFolder
     state: PartialState
     splits: dict
+    tracker: GameTracker
 
     @property
     def init_dir(self) -> Path:
@@ -66,5 +70,7 @@ class GameContext:
             batch_size=s.batch_size,
             seed=phase_seed(self.cfg.seed, round_index, "samples"),
             score_fn=score_fn,
+            prompt_text=prompter_for(tokenizer, p).text,
+            state=self.state,  # every process samples its share; all get every row
             **settings,
         )

@@ -6,14 +6,13 @@ prover in both roles), then per round ``r``: ``verifier`` (trained from its init
 pool), ``prover`` (RL from its initial weights against that verifier), ``samples`` (the new prover
 in both roles on verifier-split problems, appended to the pool) and ``metrics`` (fresh test-split
 samples). Each phase's body lives in its own module; this one only orders them and makes each
-resumable. Each phase seeds torch from (seed, round, phase). Phases that do not train run on the
-main process only; trainers run on every process.
+resumable. Each phase seeds torch from (seed, round, phase). Every phase but ``push`` runs on
+every process (trainers shard their batches, samplers split theirs); the main process writes.
 """
 
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +24,9 @@ from selfplay.config import RunConfig
 from selfplay.game.context import GameContext
 from selfplay.game.plan import ROUND_PHASES, load_problems, phase_seed
 from selfplay.game.prover import round_prover
+from selfplay.game.resources import measured, record_phase, release_memory
 from selfplay.game.sample_phases import init_samples, round_samples, round_test_metrics
+from selfplay.game.tracking import GameTracker
 from selfplay.game.verifier_phase import init_verifier, round_verifier
 from selfplay.game.verifier_pretrain import corruption_pairs
 from selfplay.game.warm_start import init_prover
@@ -33,7 +34,7 @@ from selfplay.publishing.hub import push_phase
 from selfplay.run_folder import RunFolder, round_name
 
 # Each round phase's output under round_XXX/ and whether every process runs it (plan.py's table).
-_ROUND_OUTPUTS = {key: (output, trains) for key, output, trains in ROUND_PHASES}
+_ROUND_OUTPUTS = {key: (output, every_process) for key, output, every_process in ROUND_PHASES}
 
 
 class Game:
@@ -51,7 +52,8 @@ class Game:
         # MULTI_CPU, and every rank would act as the main one outside the trainers.
         state = PartialState(cpu=not torch.cuda.is_available())
         self.state = state  # train.py reads the process layout from here
-        self.context = GameContext(cfg, folder, state, load_problems(cfg))
+        tracker = GameTracker(cfg.report_to, folder.root, state.is_main_process)
+        self.context = GameContext(cfg, folder, state, load_problems(cfg), tracker)
         if cfg.verifier_pretrain.steps:  # a split it cannot use fails now, before any training
             corruption_pairs(self.context.splits["verifier"], cfg.verifier.seed)
 
@@ -61,10 +63,9 @@ class Game:
         before that round's prover trains against it). Finished phases are skipped, so re-running
         the same command resumes."""
         game, init = self.context, self.context.init_dir
-        self._phase("init/prover", -1, [init / "prover"], functools.partial(init_prover, game), trains=True)
-        self._phase("init/verifier", -1, [init / "verifier"], functools.partial(init_verifier, game), True)
-        init_outputs = [init / "samples.jsonl", init / "metrics.json"]
-        self._phase("init/samples", -1, init_outputs, functools.partial(init_samples, game))
+        self._init_phase("init/prover", [init / "prover"], init_prover)
+        self._init_phase("init/verifier", [init / "verifier"], init_verifier)
+        self._init_phase("init/samples", [init / "samples.jsonl", init / "metrics.json"], init_samples)
         for r in range(game.cfg.rounds):
             self._round_phase(r, "verifier", round_verifier)
             self._round_phase(r, "prover", round_prover)
@@ -74,12 +75,16 @@ class Game:
                 push = functools.partial(push_phase, game.folder.root, game.cfg, r)
                 rd = game.round_dir(r)
                 self._phase(f"{round_name(r)}/push", r, [rd / "pushed.json"], push, seed_key="push")
+        game.tracker.finish()
+
+    def _init_phase(self, name: str, outputs: list[Path], body: Callable[[GameContext], None]) -> None:
+        self._phase(name, -1, outputs, functools.partial(body, self.context), every_process=True)
 
     def _round_phase(self, r: int, key: str, body: Callable[[GameContext, int], None]) -> None:
-        output, trains = _ROUND_OUTPUTS[key]
+        output, every_process = _ROUND_OUTPUTS[key]
         outputs = [self.context.round_dir(r) / output]
         work = functools.partial(body, self.context, r)
-        self._phase(f"{round_name(r)}/{key}", r, outputs, work, trains=trains, seed_key=key)
+        self._phase(f"{round_name(r)}/{key}", r, outputs, work, every_process=every_process, seed_key=key)
 
     def _phase(
         self,
@@ -87,30 +92,34 @@ class Game:
         round_index: int,
         outputs: list[Path],
         work: Callable[[], None],
-        trains: bool = False,
+        every_process: bool = False,
         seed_key: str | None = None,
     ) -> None:
         """Run ``work`` unless ``name`` is done. Its outputs are cleared first, so an interrupted
         phase is redone whole rather than continued from half-written files; the seed is set per
-        phase, so a resumed run draws what an uninterrupted one would. Training phases run on every
-        process (the trainers shard the work); the rest on the main process only."""
+        phase, so a resumed run draws what an uninterrupted one would. ``every_process`` phases run on
+        every process; the others (``push``) on the main process only."""
         folder, state = self.context.folder, self.context.state
         if folder.is_done(name, outputs):
             self._say(f"[pvg] {name}: done, skipped")
             return
         self._say(f"[pvg] {name}: running")
-        start = time.perf_counter()
         if state.is_main_process:
             folder.clear(outputs)
         state.wait_for_everyone()
         set_seed(phase_seed(self.context.cfg.seed, round_index, seed_key or name))
-        if trains or state.is_main_process:
-            work()
+        self.context.tracker.begin(name)
+        with measured({}) as cost:
+            if every_process or state.is_main_process:
+                work()
+            release_memory()  # nothing of this phase's models and trainers outlives it
+        self.context.tracker.end()
         state.wait_for_everyone()
         if state.is_main_process:
+            record_phase(folder.root, name, cost)
             folder.mark_done(name, outputs)
         state.wait_for_everyone()
-        self._say(f"[pvg] {name}: done in {time.perf_counter() - start:.1f} s")
+        self._say(f"[pvg] {name}: done in {cost['seconds']:.1f} s, peak memory {cost['peak_rss_mb']:.0f} MiB")
 
     def _say(self, message: str) -> None:
         if self.context.state.is_main_process:

@@ -3,21 +3,21 @@ phase's seed. ``pvg train --dry_run`` prints it; the game (``selfplay/game/game.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from envs.datasets import load_gsm8k, load_jsonl
+from envs.datasets import load_hub, load_jsonl
 from envs.generators import GeneratorConfig, generate_mixture
-from envs.problems import split_problems
-from selfplay.config import RunConfig
+from envs.problems import split_problems, split_with_test
+from selfplay.config import ProblemsConfig, RunConfig
+from selfplay.config.sections import is_local_source
 from selfplay.run_folder import RunFolder, round_name
 
 INIT_PHASES = ("init/prover", "init/verifier", "init/samples")
-# (phase, its output under round_XXX/, whether every process runs it), in order.
+# (phase, its output under round_XXX/, whether every process runs it), in order. Sampling phases
+# run on every process too: each samples its share of the batches (selfplay/game/sampling.py).
 ROUND_PHASES = (
     ("verifier", "verifier", True),
     ("prover", "prover", True),
-    ("samples", "samples.jsonl", False),
-    ("metrics", "metrics.json", False),
+    ("samples", "samples.jsonl", True),
+    ("metrics", "metrics.json", True),
 )
 PHASE_SEEDS = {
     "init/prover": 1,
@@ -32,29 +32,40 @@ PHASE_SEEDS = {
 
 
 def load_problems(cfg: RunConfig) -> dict:
-    """The run's problems by split (prover / verifier / test)."""
+    """The run's problems by split (prover / verifier / test); see ``problems.test_source``."""
     p = cfg.problems
     if p.source == "generated":
         knobs = GeneratorConfig(p.min_steps, p.max_steps, p.max_value, max_total=p.max_total)
         problems = generate_mixture(p.n_problems, cfg.seed, p.families, knobs)
-    elif p.source.endswith(".jsonl") or Path(p.source).exists():
-        problems = load_jsonl(p.source)  # GSM8K files too: their "#### N" answers are recognised
     else:
-        problems = _from_hub(p.source)
-    return split_problems(problems, p.split_fractions)
+        problems = _read_source(p, p.source, p.train_split)
+    test_source = p.resolved_test_source()  # a config built in code may still say `auto`
+    if test_source == "hash":
+        return split_problems(problems, p.split_fractions)
+    return split_with_test(problems, _read_source(p, test_source, test_source), p.split_fractions)
 
 
 class ProblemSourceError(ValueError):
-    """``problems.source`` cannot be read; the message names it and the fix."""
+    """``problems.source`` or ``problems.test_source`` cannot be read; the message names it and the fix."""
 
 
-def _from_hub(dataset_id: str) -> list:
-    try:
-        return load_gsm8k(dataset_id)  # a Hub id, e.g. openai/gsm8k
-    except (ConnectionError, OSError) as err:
+def _read_source(p: ProblemsConfig, source: str, split: str) -> list:
+    """Problems from a jsonl path, or from ``split`` of the Hub dataset ``p.source``."""
+    if is_local_source(source):
+        # GSM8K files too: their "#### N" answers are recognised
+        return load_jsonl(source, p.question_column, p.answer_column)
+    if p.source == "generated" or is_local_source(p.source):
         raise ProblemSourceError(
-            f"problems.source {dataset_id!r}: cannot load it from the Hub ({type(err).__name__}); "
-            "check the id and the network, or pass a local jsonl file (--problems.source path/to/train.jsonl)"
+            f"problems.test_source {source!r}: not a jsonl file; with a local or generated source give "
+            "`hash` or a jsonl path"
+        )
+    try:
+        return load_hub(p.source, p.hub_config, split, p.question_column, p.answer_column)
+    except (ConnectionError, OSError, ValueError) as err:
+        raise ProblemSourceError(
+            f"problems.source {p.source!r} (split {split!r}): cannot load it from the Hub "
+            f"({type(err).__name__}: {str(err)[:200]}); check the id, config, split and the network, "
+            "or pass local jsonl files (--problems.source train.jsonl --problems.test_source test.jsonl)"
         ) from None
 
 

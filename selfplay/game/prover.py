@@ -10,26 +10,32 @@ verifier; the KL penalty keeps the policy near the behaviours the warm start gav
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from datasets import Dataset
-from transformers import TrainerCallback
+from transformers import AutoTokenizer, TrainerCallback
 from trl import GRPOConfig, GRPOTrainer, RLOOConfig, RLOOTrainer
 
 from envs.problems import Problem
 from envs.prompts import rl_rows
-from rewards.trl_adapter import PVGReward, RewardStats, check_group_layout
+from rewards.trl_adapter import CallStats, PVGReward, RewardStats, check_group_layout
 from selfplay.config import ProverConfig
 from selfplay.game.context import GameContext
 from selfplay.game.plan import phase_seed
+from selfplay.game.trl_passthrough import trl_settings
+from selfplay.models.prompting import prompter_for
 from selfplay.models.trainer_utils import (
     checkpointing_kwargs,
     device_kwargs,
     generate_without_lockstep,
+    in_phase_checkpoints,
     refuse_lora_under_zero3,
+    resume_point,
     trained_model,
     training_attention,
 )
@@ -83,6 +89,24 @@ class ScoreParityStop(TrainerCallback):
         return control
 
 
+STATS_FILE = "pvg_reward_stats.json"  # the reward's per-call history, beside each checkpoint
+
+
+class StatsCheckpoint(TrainerCallback):
+    """Saves the reward's per-call history into each in-phase checkpoint, so the score-parity stop
+    rule of a resumed phase reads what an uninterrupted one would."""
+
+    def __init__(self, stats: RewardStats) -> None:
+        self.stats = stats
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            rows = [dataclasses.asdict(call) for call in self.stats.calls]
+            atomic_write_text(folder / STATS_FILE, json.dumps(rows))
+        return control
+
+
 def _trainer_classes(algorithm: str):
     # TRL's own trainers do the policy update: the project writes rewards and stop rules, not RL.
     return (GRPOConfig, GRPOTrainer) if algorithm == "grpo" else (RLOOConfig, RLOOTrainer)
@@ -96,14 +120,18 @@ def build_prover_trainer(
     out_dir: Path,
     *,
     seed: int,
-    report_to: str = "none",
+    report_to: str | list[str] = "none",
     precision: str = "auto",
+    callbacks: Sequence = (),
+    checkpoint_dir: Path | None = None,
 ):
     """A TRL GRPO/RLOO trainer for the policy in ``init_dir`` on ``problems`` (roles drawn with
     ``cfg.sneaky_fraction``) and its :class:`PVGReward`, whose per-call ``stats`` callbacks added with
     ``trainer.add_callback`` can read. ``precision``: see ``selfplay.models.trainer_utils.device_kwargs``.
-    Returns ``(trainer, reward)``."""
+    With ``cfg.save_steps`` and a ``checkpoint_dir``, the trainer checkpoints there inside the
+    phase (:func:`train_prover` resumes from the last one). Returns ``(trainer, reward)``."""
     config_cls, trainer_cls = _trainer_classes(cfg.algorithm)
+    prompter = prompter_for(AutoTokenizer.from_pretrained(init_dir), cfg)  # the tokenizer TRL loads
     reward = PVGReward(cfg.reward, cfg.num_generations, score_fn if cfg.reward != "correctness" else None)
     # SRC already normalises the verifier's scores within each group; TRL's default per-group std
     # scaling on top would rescale them again and change the fixed -1's weight against them.
@@ -111,7 +139,7 @@ def build_prover_trainer(
     if attention := training_attention(precision):
         extra["model_init_kwargs"] = {"attn_implementation": attention}
     args = config_cls(
-        output_dir=str(out_dir / "_trainer"),
+        **in_phase_checkpoints(cfg.save_steps, checkpoint_dir, out_dir / "_trainer"),
         max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.per_device_train_batch_size,
         num_generations=cfg.num_generations,
@@ -122,11 +150,11 @@ def build_prover_trainer(
         beta=cfg.beta,
         **checkpointing_kwargs(cfg.gradient_checkpointing),
         logging_steps=1,
-        save_strategy="no",
         report_to=report_to,
         seed=seed,
         **device_kwargs(precision),
         **extra,
+        **trl_settings(cfg),
     )
     peft_config = None
     if cfg.lora_r:
@@ -137,8 +165,9 @@ def build_prover_trainer(
         model=str(init_dir),
         reward_funcs=[reward],
         args=args,
-        train_dataset=Dataset.from_list(rl_rows(problems, seed, cfg.sneaky_fraction)),
+        train_dataset=Dataset.from_list(rl_rows(problems, seed, cfg.sneaky_fraction, prompter.for_trl)),
         peft_config=peft_config,
+        callbacks=list(callbacks),
     )
     # A layout that could deal one (problem, role) group to two processes fails here, not mid-phase.
     processes = trainer.accelerator.num_processes
@@ -153,7 +182,7 @@ def train_prover(
 ) -> dict:
     """Train from the policy in ``init_dir`` on ``problems`` (roles drawn with ``cfg.sneaky_fraction``),
     stopping on the score-parity rule, and save to ``out_dir``. ``settings`` are
-    :func:`build_prover_trainer`'s keywords (``seed``, ``report_to``, ``precision``).
+    :func:`build_prover_trainer`'s keywords (``seed``, ``report_to``, ``precision``, ``callbacks``).
 
     Returns the log: steps run, where the stop rule fired (or ``None``), and TRL's log history.
     """
@@ -162,7 +191,11 @@ def train_prover(
     # high as helpful-correct ones, the verifier is fooled and more steps only deepen the exploit.
     stop = ScoreParityStop(reward.stats, cfg.stop_window, cfg.reward)
     trainer.add_callback(stop)
-    trainer.train()
+    trainer.add_callback(StatsCheckpoint(reward.stats))
+    resume = resume_point(settings.get("checkpoint_dir"), needs=(STATS_FILE,))
+    if resume:  # the stop rule's history as it was at that step, then the trainer's own state
+        reward.stats.calls[:] = [CallStats(**c) for c in json.loads((Path(resume) / STATS_FILE).read_text())]
+    trainer.train(resume_from_checkpoint=resume)
     model = trained_model(trainer)
     if cfg.lora_r:  # saved merged: later phases and users load a plain model, no peft needed
         model = model.merge_and_unload()
@@ -189,8 +222,11 @@ def round_prover(game: GameContext, round_index: int) -> None:
         cfg.prover,
         rd / "prover",
         seed=phase_seed(cfg.seed, round_index, "prover"),
-        report_to=cfg.report_to,
+        report_to="none",  # the game's one tracker run gets the logs (selfplay/game/tracking.py)
         precision=cfg.precision,
+        callbacks=game.tracker.callbacks(),
+        checkpoint_dir=rd / "_checkpoints" / "prover",
     )
     if game.state.is_main_process:
         atomic_write_text(rd / "prover" / "train_log.json", json.dumps(log, indent=1))
+        shutil.rmtree(rd / "_checkpoints" / "prover", ignore_errors=True)  # the phase is whole now

@@ -20,16 +20,17 @@ def init_samples(game: GameContext) -> None:
     s, init = game.cfg.sampling, game.init_dir
     prover = game.load_prover(init / "prover")
     pool = game.sample(prover, INITIAL_ROUND, "verifier", s.problems_per_round, s.samples_per_role)
-    write_jsonl(init / "samples.jsonl", pool)
     fresh = game.sample(prover, INITIAL_ROUND, "test", s.eval_problems, s.eval_samples_per_role)
-    write_jsonl(init / "eval_samples.jsonl", fresh)
     # The free baselines on the same test problems: what sharpening alone gives.
     baselines = free_baselines(
         functools.partial(game.sample, prover, INITIAL_ROUND, "test", s.eval_problems),
         s.eval_samples_per_role,
         s.cold_temperature,
     )
-    write_metrics(init / "metrics.json", round_metrics(fresh) | baselines)
+    if game.state.is_main_process:  # every process sampled its share; one writes
+        write_jsonl(init / "samples.jsonl", pool)
+        write_jsonl(init / "eval_samples.jsonl", fresh)
+        write_metrics(init / "metrics.json", round_metrics(fresh) | baselines)
 
 
 def round_samples(game: GameContext, round_index: int) -> None:
@@ -40,7 +41,8 @@ def round_samples(game: GameContext, round_index: int) -> None:
     pool = game.sample(
         prover, round_index, "verifier", s.problems_per_round, s.samples_per_role, game.scorer(rd).score
     )
-    write_jsonl(rd / "samples.jsonl", pool)
+    if game.state.is_main_process:
+        write_jsonl(rd / "samples.jsonl", pool)
 
 
 def round_test_metrics(game: GameContext, round_index: int) -> None:
@@ -51,6 +53,8 @@ def round_test_metrics(game: GameContext, round_index: int) -> None:
     fresh = game.sample(
         prover, round_index, "test", s.eval_problems, s.eval_samples_per_role, game.scorer(rd).score
     )
+    if not game.state.is_main_process:
+        return
     write_jsonl(rd / "eval_samples.jsonl", fresh)
     prover_log = json.loads((rd / "prover" / "train_log.json").read_text())
     info = json.loads((rd / "verifier" / "verifier.json").read_text())
@@ -63,6 +67,7 @@ def round_test_metrics(game: GameContext, round_index: int) -> None:
         **_warm_start_baselines(json.loads((game.init_dir / "metrics.json").read_text())),
     }
     write_metrics(rd / "metrics.json", metrics)
+    game.tracker.log_round(metrics)
 
 
 def _warm_start_baselines(init_metrics: dict) -> dict:

@@ -4,6 +4,7 @@ every earlier round's samples)."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -52,8 +53,9 @@ def _pretrain_verifier(game: GameContext, out: Path) -> None:
         cfg.verifier_pretrain,
         cfg.verifier,
         game.init_dir / "_verifier_pretrain_work",
-        report_to=cfg.report_to,
+        report_to="none",  # the game's one tracker run gets the logs (selfplay/game/tracking.py)
         precision=cfg.precision,
+        callbacks=game.tracker.callbacks(),
     )
     if game.state.is_main_process:
         info = verifier_info(log["config"], {"pretrain": log["counts"]}, {"train_loss": log["train_loss"]})
@@ -75,15 +77,19 @@ def round_verifier(game: GameContext, round_index: int) -> None:
     later verifier is harder to fool because of its data, not because it trained longer."""
     cfg, rd = game.cfg, game.round_dir(round_index)
     pairs, counts = build_mixture(pool(game, round_index), round_index, cfg.mixture)
+    checkpoints = rd / "_checkpoints" / "verifier"
     model, tokenizer, log = train_verifier(
         game.init_dir / "verifier",
         pairs,
         cfg.verifier,
         rd / "_verifier_work",
-        report_to=cfg.report_to,
+        report_to="none",  # the game's one tracker run gets the logs (selfplay/game/tracking.py)
         precision=cfg.precision,
+        callbacks=game.tracker.callbacks(),
+        checkpoint_dir=checkpoints,
     )
     if game.state.is_main_process:
         info = verifier_info(cfg.verifier, counts, {"train_loss": log["train_loss"]})
         info["num_processes"] = game.state.num_processes
         save_verifier(rd / "verifier", model, tokenizer, info)
+        shutil.rmtree(checkpoints, ignore_errors=True)  # the phase is whole now

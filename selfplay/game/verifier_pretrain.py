@@ -13,6 +13,7 @@ starts from a model pretrained on math. Only problems whose reference solutions 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -73,8 +74,9 @@ def pretrain_verifier(
     pretrain: VerifierPretrainConfig,
     verifier: VerifierConfig,
     work_dir: str | Path,
-    report_to: str = "none",
+    report_to: str | list[str] = "none",
     precision: str = "auto",
+    callbacks: Sequence = (),
 ) -> tuple[PreTrainedModel, object, dict]:
     """Train the classifier in ``init_dir`` on :func:`corruption_pairs`; returns model, tokenizer, log.
 
@@ -84,6 +86,6 @@ def pretrain_verifier(
     pairs, counts = corruption_pairs(problems, verifier.seed, pretrain.pairs_per_problem)
     config = replace(verifier, max_steps=pretrain.steps, learning_rate=pretrain.learning_rate)
     model, tokenizer, log = train_verifier(
-        init_dir, pairs, config, work_dir, report_to=report_to, precision=precision
+        init_dir, pairs, config, work_dir, report_to=report_to, precision=precision, callbacks=callbacks
     )
     return model, tokenizer, log | {"counts": counts, "config": config}

@@ -5,6 +5,7 @@ paper's loss in place of TRL's. Every round restarts from the initial weights sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -17,7 +18,9 @@ from selfplay.game.verifier_data import Pair
 from selfplay.models.trainer_utils import (
     checkpointing_kwargs,
     device_kwargs,
+    in_phase_checkpoints,
     refuse_lora_under_zero3,
+    resume_point,
     trained_model,
     use_training_attention,
 )
@@ -75,12 +78,15 @@ def train_verifier(
     pairs: list[Pair],
     config: VerifierConfig,
     work_dir: str | Path,
-    report_to: str = "none",
+    report_to: str | list[str] = "none",
     precision: str = "auto",
+    callbacks: Sequence = (),
+    checkpoint_dir: Path | None = None,
 ) -> tuple[PreTrainedModel, AutoTokenizer, dict]:
     """Train a verifier from the initial weights in ``init_dir`` on ``pairs``; returns model, tokenizer, log.
 
-    ``work_dir`` holds the trainer's scratch output (no checkpoints are written there).
+    ``work_dir`` holds the trainer's scratch output. With ``config.save_steps`` and a
+    ``checkpoint_dir``, the trainer checkpoints there and a rerun resumes from the last checkpoint.
     ``precision``: see ``selfplay.models.trainer_utils.device_kwargs``; the returned model has the
     folder's own attention implementation whatever training used.
     """
@@ -92,7 +98,7 @@ def train_verifier(
 
         peft_config = LoraConfig(task_type=TaskType.SEQ_CLS, r=config.lora_r, lora_alpha=config.lora_alpha)
     args = RewardConfig(
-        output_dir=str(work_dir),
+        **in_phase_checkpoints(config.save_steps, checkpoint_dir, Path(work_dir)),
         max_steps=config.max_steps,
         per_device_train_batch_size=config.pairs_per_device,
         learning_rate=config.learning_rate,
@@ -103,13 +109,13 @@ def train_verifier(
         center_rewards_coefficient=None,
         **checkpointing_kwargs(config.gradient_checkpointing),
         logging_steps=max(1, config.max_steps // 10),
-        save_strategy="no",
         report_to=report_to,
         seed=config.seed,
         data_seed=config.seed,
         **device_kwargs(precision),
     )
     trainer = VerifierTrainer(
+        callbacks=list(callbacks),
         model=model,
         args=args,
         train_dataset=pairs_dataset(pairs, tokenizer),
@@ -119,7 +125,7 @@ def train_verifier(
         lam=config.lam,
     )
     refuse_lora_under_zero3(trainer, config.lora_r, "verifier")
-    result = trainer.train()
+    result = trainer.train(resume_from_checkpoint=resume_point(checkpoint_dir))
     model = trained_model(trainer)
     if config.lora_r:
         model = model.merge_and_unload()  # a plain model folder, loadable without peft

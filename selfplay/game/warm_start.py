@@ -14,7 +14,7 @@ import inspect
 import json
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -28,8 +28,10 @@ from envs.prompts import prover_prompt
 from envs.styles import render_mixture
 from selfplay.config import warm_start_styles
 from selfplay.game.context import GameContext
+from selfplay.models.prompting import prompter_for
 from selfplay.models.tiny import build_tiny_causal_lm, build_tiny_tokenizer
 from selfplay.models.trainer_utils import (
+    TRAINABLE_DTYPE,
     checkpointing_kwargs,
     device_kwargs,
     trained_model,
@@ -111,6 +113,7 @@ def warm_start_rows(
     seed: int,
     helpful_styles: Mapping[str, float] | None = None,
     sneaky_styles: Mapping[str, float] | None = None,
+    prompt_text: Callable[[str, str], str] = prover_prompt,
 ) -> list[dict]:
     """The warm start's examples: ``{"role", "style", "prompt", "completion"}`` rows.
 
@@ -118,6 +121,7 @@ def warm_start_rows(
     ``helpful_styles`` (the reference solution as is, style ``reference``, when the mixture is
     empty or none applies); and, when ``sneaky_styles`` is non-empty, one sneaky row in a style
     drawn from it (none when no sneaky style applies). Deterministic for (seed, problem id, role).
+    ``prompt_text(question, role)`` is the prompt (``selfplay.models.prompting.Prompter.text``).
     """
     rows = []
     for problem in problems:
@@ -134,7 +138,7 @@ def warm_start_rows(
                     {
                         "role": role,
                         "style": style,
-                        "prompt": prover_prompt(problem.question, role),
+                        "prompt": prompt_text(problem.question, role),
                         "completion": text,
                     }
                 )
@@ -160,8 +164,10 @@ def warm_start(
     helpful_styles: Mapping[str, float] | None = None,
     sneaky_styles: Mapping[str, float] | None = None,
     gradient_checkpointing: bool = False,
-    report_to: str = "none",
+    report_to: str | list[str] = "none",
     precision: str = "auto",
+    callbacks: Sequence = (),
+    prompt_text: Callable[[str, str], str] = prover_prompt,
 ) -> dict:
     """Fine-tune ``model`` on :func:`warm_start_rows` of ``problems``; save it to ``out_dir``.
 
@@ -169,7 +175,7 @@ def warm_start(
     :func:`tokenize_completions`). ``precision``: see ``selfplay.models.trainer_utils.device_kwargs``.
     Returns the training log, with the rows' count per (role, style) under ``styles``.
     """
-    rows = warm_start_rows(problems, seed, helpful_styles, sneaky_styles)
+    rows = warm_start_rows(problems, seed, helpful_styles, sneaky_styles, prompt_text)
     if not rows:
         raise ValueError("the warm start needs problems with reference solutions (the generators have them)")
     dataset = tokenize_completions(
@@ -193,7 +199,9 @@ def warm_start(
         **device_kwargs(precision),
     )
     loaded_attention = use_training_attention(model, precision)
-    trainer = WarmStartTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
+    trainer = WarmStartTrainer(
+        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, callbacks=list(callbacks)
+    )
     result = trainer.train()
     model = trained_model(trainer)
     model.set_attn_implementation(loaded_attention)
@@ -233,18 +241,21 @@ def init_prover(game: GameContext) -> None:
         batch_size=pcfg.sft_batch_size,
         gradient_checkpointing=pcfg.gradient_checkpointing,
         seed=cfg.seed,
-        report_to=cfg.report_to,
+        report_to="none",  # the game's one tracker run gets the logs (selfplay/game/tracking.py)
         precision=cfg.precision,
+        callbacks=game.tracker.callbacks(),
+        prompt_text=prompter_for(tokenizer, pcfg).text,
     )
     if game.state.is_main_process:
         atomic_write_text(out / "train_log.json", json.dumps(log, indent=1))
 
 
 def _initial_policy(model_name: str | None):
-    """The embedded tiny model built locally when ``model_name`` is None, else the named one."""
+    """The embedded tiny model built locally when ``model_name`` is None, else the named one (in
+    fp32 whatever its checkpoint's dtype: it is trained next)."""
     if model_name is None:
         tokenizer = build_tiny_tokenizer()
         return build_tiny_causal_lm(tokenizer), tokenizer
     tokenizer = AutoTokenizer.from_pretrained(model_name)
     tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
-    return AutoModelForCausalLM.from_pretrained(model_name), tokenizer
+    return AutoModelForCausalLM.from_pretrained(model_name, dtype=TRAINABLE_DTYPE), tokenizer

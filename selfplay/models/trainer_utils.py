@@ -14,6 +14,11 @@ from transformers.integrations import deepspeed as hf_deepspeed
 
 from selfplay.config import PRECISIONS
 
+# Trainable weights (and so optimizer states) are fp32 whatever dtype a checkpoint was saved in;
+# bf16 enters only as autocast (``precision``). transformers >= 5 would otherwise load a bf16
+# checkpoint (most instruct models on the Hub) in bf16 and train it there.
+TRAINABLE_DTYPE = torch.float32
+
 
 def _bf16(precision: str) -> bool:
     if precision not in PRECISIONS:
@@ -130,3 +135,30 @@ def trained_model(trainer):
     if trainer.accelerator.is_main_process:
         plain.load_state_dict(state)
     return plain
+
+
+def in_phase_checkpoints(save_steps: int, checkpoint_dir: Path | None, scratch_dir: Path) -> dict:
+    """Training-argument overrides for checkpoints inside a phase: every ``save_steps`` optimizer
+    steps into ``checkpoint_dir`` (the last two kept, so one is whole while the next is written),
+    or none (``save_steps`` 0: the trainer's scratch output goes to ``scratch_dir``)."""
+    if not save_steps or checkpoint_dir is None:
+        return {"output_dir": str(scratch_dir), "save_strategy": "no"}
+    return {
+        "output_dir": str(checkpoint_dir),
+        "save_strategy": "steps",
+        "save_steps": save_steps,
+        "save_total_limit": 2,
+    }
+
+
+def resume_point(checkpoint_dir: Path | None, needs: tuple[str, ...] = ()) -> str | None:
+    """The last whole checkpoint in ``checkpoint_dir`` (``trainer_state.json`` is written last by
+    transformers, then the files in ``needs`` by callbacks), or ``None`` to start the phase anew."""
+    if checkpoint_dir is None or not Path(checkpoint_dir).is_dir():
+        return None
+    whole = [
+        path
+        for path in Path(checkpoint_dir).glob("checkpoint-*")
+        if all((path / name).is_file() for name in ("trainer_state.json", *needs))
+    ]
+    return str(max(whole, key=lambda path: int(path.name.split("-")[1]))) if whole else None

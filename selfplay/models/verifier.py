@@ -15,19 +15,22 @@ from pathlib import Path
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 
 from selfplay.config import VerifierConfig
-from selfplay.models.trainer_utils import full_weights
+from selfplay.models.trainer_utils import TRAINABLE_DTYPE, full_weights
 from selfplay.models.verifier_text import VERIFIER_TEMPLATE
 
 INFO_FILE = "verifier.json"
 
 
 def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, AutoTokenizer]:
-    """A one-score classifier and its tokenizer from the Hub or a folder; pad token made explicit."""
+    """A one-score classifier and its tokenizer from the Hub or a folder, weights in fp32 whatever
+    the checkpoint's dtype; pad token made explicit."""
     tokenizer = AutoTokenizer.from_pretrained(name_or_path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     with full_weights():
-        model = AutoModelForSequenceClassification.from_pretrained(name_or_path, num_labels=1)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            name_or_path, num_labels=1, dtype=TRAINABLE_DTYPE
+        )
     model.config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
 

@@ -14,12 +14,16 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-import yaml
+from transformers import AutoTokenizer
 
-from selfplay.config import PROVER_INIT, PushConfig, RunConfig, verifier_source
+from envs.prompts import ROLES
+from selfplay.config import PushConfig, RunConfig
+from selfplay.models.prompting import prompter_for
+from selfplay.publishing.card import model_card
 from selfplay.run_folder import DONE, atomic_write_text, round_name
 
 KINDS = ("prover", "verifier")
+MAIN = "main"  # the branch from_pretrained(repo) reads: the latest finished round
 SKIPPED = {DONE, "_trainer", "train_log.json"}  # run-folder bookkeeping, not part of the model
 
 
@@ -52,6 +56,8 @@ def require_push_settings(push: PushConfig) -> str:
 
 
 def _metrics(run_dir: Path, round_index: int) -> dict:
+    """The card's numbers, rounded to 3 decimals: the round's metrics and, after ``pvg eval``, its
+    evaluation."""
     rd = run_dir / round_name(round_index)
     metrics = json.loads((rd / "metrics.json").read_text())
     evaluation = run_dir / "eval" / f"{round_name(round_index)}.json"
@@ -62,106 +68,48 @@ def _metrics(run_dir: Path, round_index: int) -> dict:
         attack = result.get("attack") or {}
         found["eval_helpful_accuracy"] = result["metrics"]["helpful_accuracy"]
         found["attack_steps_to_success"] = attack.get("steps_to_success", "not run")
-    return found
+    return {key: round(value, 3) if isinstance(value, float) else value for key, value in found.items()}
 
 
-def _base(kind: str, cfg: dict) -> tuple[str | None, str]:
-    """The checkpoint's Hub base model (None for the embedded tiny Llama) and, in words, where its
-    initial weights came from."""
-    prover = cfg["prover"]["model"]
-    prover_text = prover or "the embedded tiny Llama (random init, built locally, warm-started by SFT)"
-    if kind == "prover":
-        return prover, prover_text
-    base = prover if cfg["verifier_model"] == PROVER_INIT else cfg["verifier_model"]
-    return base, verifier_source(cfg["verifier_model"], cfg["verifier_pretrain"]["steps"], prover_text)
+def _prompts(source: Path, cfg: RunConfig) -> dict[str, str]:
+    """The prover's prompt per role, as its own tokenizer renders it (placeholder question)."""
+    prompter = prompter_for(AutoTokenizer.from_pretrained(source), cfg.prover)
+    return {role: prompter.text("<question>", role) for role in ROLES}
 
 
-def model_card(kind: str, round_index: int, cfg: dict, metrics: dict, repo: str | None) -> str:
-    """The README.md of one checkpoint: what it is, how it was trained, its numbers, how to load it."""
-    base, base_text = _base(kind, cfg)
-    section = cfg["prover"] if kind == "prover" else cfg["verifier"] | {"mixture": cfg["mixture"]}
-    objective = (
-        f"RL ({section['algorithm']}) with the `{section['reward']}` reward against the round's verifier"
-        if kind == "prover"
-        else f"`{section['objective']}` loss (λ = {section['lam']}) on the sample pool of earlier rounds"
-    )
-    loader = "AutoModelForCausalLM" if kind == "prover" else "AutoModelForSequenceClassification"
-    where = f'"{repo or "REPO"}", revision="{revision_of(round_index)}"'
-    front = {"library_name": "transformers", "tags": ["pvg-selfplay", "prover-verifier-game", kind]}
-    if base:
-        front["base_model"] = base
-    return "\n".join(
-        [
-            "---",
-            yaml.safe_dump(front, sort_keys=False).strip(),
-            "---",
-            f"# pvg-selfplay {kind}, round {round_index}",
-            "",
-            f"- Base model: {base_text}",
-            f"- Round: {round_index} (branch `{revision_of(round_index)}`)",
-            f"- Objective: {objective}",
-            "",
-            "## Key metrics (test split)",
-            "",
-            *[f"- {key}: {value}" for key, value in metrics.items()],
-            "",
-            "## Training config",
-            "",
-            "```yaml",
-            yaml.safe_dump(
-                {kind: section, "rounds": cfg["rounds"], "seed": cfg["seed"]}, sort_keys=False
-            ).strip(),
-            "```",
-            "",
-            "## How to load",
-            "",
-            "```python",
-            f"from transformers import {loader}, AutoTokenizer",
-            f"model = {loader}.from_pretrained({where})",
-            f"tokenizer = AutoTokenizer.from_pretrained({where})",
-            "```",
-            "",
-            "## Limitations",
-            "",
-            "Trained by Prover-Verifier Game self-play on the run's math word problems only (see the "
-            "config above); the verifier scores "
-            "(problem, solution) pairs and is not a general judge; "
-            + (
-                "the prover was also trained to write convincing wrong solutions when prompted as sneaky."
-                if kind == "prover"
-                else "its scores are only comparable within one checkpoint."
-            ),
-            "",
-        ]
-    )
-
-
-def stage_round(run_dir: Path, cfg: RunConfig, round_index: int, kind: str, dest: Path) -> Path:
-    """Copy one checkpoint's model files to ``dest`` and write its model card there."""
+def stage_round(
+    run_dir: Path, cfg: RunConfig, round_index: int, kind: str, dest: Path, latest: bool = False
+) -> Path:
+    """Copy one checkpoint's model files to ``dest`` and write its model card there (``latest``:
+    the copy for ``main``)."""
     source = run_dir / round_name(round_index) / kind
     if not (source / DONE).is_file():
         raise ValueError(f"{source} is not a finished checkpoint (no {DONE} marker)")
     shutil.copytree(source, dest, ignore=lambda _, names: [n for n in names if n in SKIPPED])
     repo = getattr(cfg.push_to_hub, f"{kind}_repo")
-    card = model_card(kind, round_index, asdict(cfg), _metrics(run_dir, round_index), repo)
-    (dest / "README.md").write_text(card)
+    prompts = _prompts(run_dir / round_name(round_index) / "prover", cfg)
+    card = model_card(kind, round_index, asdict(cfg), _metrics(run_dir, round_index), repo, prompts, latest)
+    card.save(dest / "README.md")
     return dest
 
 
 def dry_run(run_dir: Path, cfg: RunConfig, rounds: list[int], out_dir: Path) -> list[dict]:
-    """Stage every finished round's prover and verifier under ``out_dir/<kind>/<revision>/``."""
+    """Stage every finished round's prover and verifier under ``out_dir/<kind>/<revision>/``, and
+    the last of them under ``out_dir/<kind>/main/`` (what ``main`` would hold)."""
     plan = []
-    for round_index in rounds:
+    targets = [(r, revision_of(r)) for r in rounds] + ([(rounds[-1], MAIN)] if rounds else [])
+    for round_index, revision in targets:
         for kind in KINDS:
-            folder = out_dir / kind / revision_of(round_index)
+            folder = out_dir / kind / revision
             if folder.exists():
                 shutil.rmtree(folder)
-            stage_round(run_dir, cfg, round_index, kind, folder)
+            stage_round(run_dir, cfg, round_index, kind, folder, latest=revision == MAIN)
             plan.append(
                 {
                     "kind": kind,
                     "repo": getattr(cfg.push_to_hub, f"{kind}_repo"),
-                    "revision": revision_of(round_index),
+                    "revision": revision,
+                    "round": round_index,
                     "folder": str(folder),
                 }
             )
@@ -170,25 +118,28 @@ def dry_run(run_dir: Path, cfg: RunConfig, rounds: list[int], out_dir: Path) -> 
 
 
 def push_round(run_dir: Path, cfg: RunConfig, round_index: int, token: str) -> list[dict]:
-    """Upload one round's prover and verifier to their repos, on branch :func:`revision_of`."""
+    """Upload one round's prover and verifier to their repos, on branch :func:`revision_of`, and
+    to ``main`` (rounds are pushed in order, so ``main`` holds the latest finished one and
+    ``from_pretrained(repo)`` works without a revision)."""
     from huggingface_hub import HfApi
 
     push = cfg.push_to_hub
     api = HfApi(token=token)
-    revision, pushed = revision_of(round_index), []
+    pushed = []
     for kind in KINDS:
         repo = getattr(push, f"{kind}_repo")
         api.create_repo(repo, private=push.private, exist_ok=True)
-        api.create_branch(repo, branch=revision, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="pvg-push-") as work:
-            folder = stage_round(run_dir, cfg, round_index, kind, Path(work) / kind)
-            commit = api.upload_folder(
-                repo_id=repo,
-                folder_path=folder,
-                revision=revision,
-                commit_message=f"pvg-selfplay {kind}, round {round_index}",
-            )
-        pushed.append({"kind": kind, "repo": repo, "revision": revision, "commit": str(commit)})
+        api.create_branch(repo, branch=revision_of(round_index), exist_ok=True)
+        for revision in (revision_of(round_index), MAIN):
+            with tempfile.TemporaryDirectory(prefix="pvg-push-") as work:
+                folder = stage_round(run_dir, cfg, round_index, kind, Path(work) / kind, revision == MAIN)
+                commit = api.upload_folder(
+                    repo_id=repo,
+                    folder_path=folder,
+                    revision=revision,
+                    commit_message=f"pvg-selfplay {kind}, round {round_index}",
+                )
+            pushed.append({"kind": kind, "repo": repo, "revision": revision, "commit": str(commit)})
     return pushed
 
 
