@@ -81,6 +81,19 @@ def check_completion(
     return _result(reason == CORRECT, reason, extracted.text, steps)
 
 
+def same_answer(first: str, second: str, *, sandbox: LatexSandbox | None = None) -> bool:
+    """Whether two extracted final answers are the same value by the rules that grade a completion
+    against a gold answer (``1,080`` and ``1080``, ``0.5`` and ``1/2``; LaTeX through
+    math-verify in the bounded child). Bounded as :func:`check_completion` is.
+
+    >>> same_answer("1,080", "1080"), same_answer("0.5", "\\frac{1}{2}"), same_answer("3", "4")
+    (True, True, False)
+    """
+    if max(len(first), len(second)) > MAX_COMPLETION_CHARS:
+        return False
+    return _compare(tidy_answer(first), tidy_answer(second), sandbox) == CORRECT
+
+
 def _result(correct: bool, reason: str, extracted: str | None, steps) -> CheckResult:
     verdicts, summary = steps if steps is not None else ((), StepSummary(0, 0, 0, 0, 0.0, None))
     return CheckResult(correct, reason, extracted, verdicts, summary)

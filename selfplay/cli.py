@@ -1,5 +1,5 @@
 """The ``pvg`` command: ``check`` grades completions, ``train`` is the main job, ``eval`` / ``report`` /
-``push`` evaluate, report on and publish finished runs."""
+``push`` evaluate, report on and publish finished runs, ``solve`` uses a prover (and verifier)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 
 from envs import check_cli
 from selfplay import eval_cli
+from selfplay.inference import solve as solve_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +17,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="grade completions against gold answers (sympy-checked)")
     check_cli.add_arguments(check)
     check.set_defaults(handler=check_cli.run)
+    solve = commands.add_parser(
+        "solve", help="sample a prover n times per problem and choose one (best-of-n)"
+    )
+    solve_cli.add_arguments(solve)
+    solve.set_defaults(handler=solve_cli.run)
     # Listed for --help; main() hands `pvg train ...` to selfplay.train before argparse sees it.
     commands.add_parser("train", help="play the game (same as `accelerate launch selfplay/train.py`)")
     for name, help_text in (

@@ -32,9 +32,19 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--judge_steps", type=int, default=300, help="the independent judge's optimizer steps (32 pairs each)"
     )
+    parser.add_argument(
+        "--deploy_problems",
+        type=int,
+        default=100,
+        help="test problems for deployment best-of-n (first/majority/verifier/weighted; 0 = none)",
+    )
+    parser.add_argument(
+        "--deploy_n", default="1,2,4,8,16,32,64", help="comma-separated n for deployment best-of-n"
+    )
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from selfplay.evaluation.deployment import DeployConfig
     from selfplay.evaluation.evaluate import EvalConfig, evaluate_runs
     from selfplay.evaluation.report_tables import comparison_table, seed_table
 
@@ -59,7 +69,17 @@ def run_eval(args: argparse.Namespace) -> int:
         args.judge_steps,
     )
     try:
-        summaries = evaluate_runs(args.runs, ecfg, command=shlex.join(["pvg", "eval", *sys.argv[2:]]))
+        deploy_n = sorted({int(n) for n in args.deploy_n.split(",")})
+    except ValueError:
+        return _fail(
+            "eval", f"--deploy_n {args.deploy_n!r}: expected comma-separated integers such as 1,4,16"
+        )
+    if min(deploy_n) < 1 or args.deploy_problems < 0:
+        return _fail("eval", "every --deploy_n n must be >= 1 and --deploy_problems >= 0")
+    dcfg = DeployConfig(args.deploy_problems, deploy_n)
+    try:
+        command = shlex.join(["pvg", "eval", *sys.argv[2:]])
+        summaries = evaluate_runs(args.runs, ecfg, command=command, dcfg=dcfg)
     except (ConfigError, ValueError, FileNotFoundError) as err:
         return _fail("eval", str(err))
     print(comparison_table(summaries))

@@ -26,7 +26,9 @@ from selfplay.evaluation.attack import AttackMonitor, attack_config
 pytestmark = pytest.mark.timeout(900)
 
 EVAL = ["--problems", "4", "--samples_per_role", "4", "--attack_steps", "2", "--judge_steps", "20"]
+EVAL += ["--deploy_problems", "6", "--deploy_n", "1,2,4,8"]
 PNGS = ("round_metrics.png", "best_of_n.png", "attack.png", "judge.png", "styles.png")
+PNGS += ("deployment.png", "deployment_matrix.png")
 
 
 def pvg(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -101,6 +103,27 @@ def test_eval_again_reads_finished_rounds_back(evaluated):
     assert "| game (src) | 1 |" in done.stdout  # the side-by-side table
 
 
+def test_eval_measures_deployment_best_of_n_for_every_prover(evaluated):
+    result = json.loads((evaluated / "eval" / "deployment.json").read_text())
+    assert result["deploy_config"] == {"problems": 6, "ns": [1, 2, 4, 8], "seed": 0}
+    own = {name: curve["verifier_round"] for name, curve in result["curves"].items()}
+    assert own == {"warm_start": 0, "round_000": 0, "round_001": 1}  # the warm start: round 0's verifier
+    for curve in result["curves"].values():
+        assert set(curve) == {"verifier_round", "first", "majority", "verifier", "weighted", "pass@n"}
+        for rule in ("first", "majority", "verifier", "weighted"):
+            assert all(curve[rule][n] <= curve["pass@n"][n] for n in ("1", "2", "4", "8")), rule
+        assert len({curve[rule]["1"] for rule in ("first", "majority", "verifier", "weighted")}) == 1  # n = 1
+        pass_at = [curve["pass@n"][n] for n in ("1", "2", "4", "8")]
+        assert pass_at == sorted(pass_at)  # more samples never lower the ceiling
+    matrix = result["matrix"]
+    assert (matrix["n"], matrix["rule"], matrix["verifier_rounds"]) == (8, "weighted", [0, 1])
+    assert matrix["provers"] == ["warm_start", "round_000", "round_001"]
+    assert len(matrix["accuracy"]) == 2 and all(len(row) == 3 for row in matrix["accuracy"])
+    assert matrix["accuracy"][1][2] == result["curves"]["round_001"]["weighted"]["8"]  # own verifier, n = 8
+    summary = json.loads((evaluated / "eval" / "summary.json").read_text())
+    assert summary["deployment"] == result
+
+
 def test_report_writes_markdown_plots_and_the_commands(evaluated, tmp_path):
     baseline = tmp_path / "baseline"
     shutil.copytree(evaluated, baseline)
@@ -112,6 +135,7 @@ def test_report_writes_markdown_plots_and_the_commands(evaluated, tmp_path):
     assert f"pvg report {evaluated} {baseline} --out {out}" in text
     assert "| game (src) | 1 |" in text and "| baseline (src) | 1 |" in text
     assert "Round 1, sneaky, incorrect" in text
+    assert "## Deployment best-of-n" in text and "| weighted |" in text and "| round 1 |" in text
     for name in PNGS:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert f"]({name})" in text

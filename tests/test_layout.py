@@ -49,6 +49,7 @@ RULES = {
     # the game uses evaluation's pure measures (style tables) and nothing else of it
     "selfplay/game": lambda m: under("selfplay.evaluation")(m) and m != "selfplay.evaluation.legibility",
     "selfplay/publishing": under("selfplay.game", "selfplay.evaluation"),
+    "selfplay/inference": under("selfplay.evaluation", "selfplay.publishing"),
 }
 
 
@@ -62,3 +63,8 @@ def test_the_game_module_holds_only_the_order_of_the_phases():
     source = (ROOT / "selfplay/game/game.py").read_text()
     assert len(source.splitlines()) <= 150
     assert "getattr(" not in source  # every phase body is called by name, so call sites are greppable
+
+
+def test_the_selection_rules_are_pure():
+    names = imports_of("selfplay/inference")["selfplay/inference/select.py"]
+    assert {top(n) for n in names} <= {"__future__", "math", "collections", "envs"}, names

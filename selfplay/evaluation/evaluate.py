@@ -25,6 +25,14 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from selfplay.config import RunConfig, load_run_config
 from selfplay.evaluation.attack import run_attack
+from selfplay.evaluation.deployment import (
+    MATRIX_N,
+    MATRIX_RULE,
+    DeployConfig,
+    curves,
+    grouped,
+    verifier_beats_majority,
+)
 from selfplay.evaluation.judge import JudgeSettings, independent_judge
 from selfplay.evaluation.legibility import (
     BEST_OF_N,
@@ -43,6 +51,7 @@ from selfplay.models.verifier import load_verifier
 from selfplay.run_folder import RunFolder, read_jsonl, round_name, write_jsonl
 
 JUDGE_ROUND = 0
+DEPLOY_SEED = 500_000  # deployment samples are drawn apart from the eval samples
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -68,8 +77,8 @@ def finished_rounds(run_dir: Path, cfg: RunConfig) -> list[int]:
 class RunEvaluator:
     """Evaluates one run folder round by round (see the module docstring)."""
 
-    def __init__(self, run_dir: str | Path, ecfg: EvalConfig) -> None:
-        self.run_dir, self.ecfg = Path(run_dir), ecfg
+    def __init__(self, run_dir: str | Path, ecfg: EvalConfig, dcfg: DeployConfig | None = None) -> None:
+        self.run_dir, self.ecfg, self.dcfg = Path(run_dir), ecfg, dcfg or DeployConfig()
         self.cfg = load_run_config(self.run_dir)
         self.rounds = finished_rounds(self.run_dir, self.cfg)
         if not self.rounds:
@@ -102,21 +111,30 @@ class RunEvaluator:
     def _seed(self, round_index: int) -> int:
         return self.ecfg.seed * 1000 + round_index % 1000  # the warm start (round -1): 999
 
-    def _sample(self, prover_dir: Path, round_index: int, n: int, **settings) -> list[dict]:
-        """Test-split samples of the prover in ``prover_dir`` with the eval settings, ``settings``
-        (``temperature``, ``roles``, ``score_fn``) overriding the run's."""
+    def _sample(
+        self,
+        prover_dir: Path,
+        round_index: int,
+        n: int,
+        problems: int | None = None,
+        seed: int | None = None,
+        **settings,
+    ) -> list[dict]:
+        """Test-split samples of the prover in ``prover_dir`` with the eval settings (``problems``
+        and ``seed`` default to them), ``settings`` (``temperature``, ``roles``, ``score_fn``)
+        overriding the run's."""
         model = AutoModelForCausalLM.from_pretrained(prover_dir).to(DEVICE)
         tokenizer = AutoTokenizer.from_pretrained(prover_dir)
         return sample_and_label(
             model,
             tokenizer,
-            self.splits["test"][: self.ecfg.problems],
+            self.splits["test"][: problems or self.ecfg.problems],
             round_index=round_index,
             split="test",
             n=n,
             max_new_tokens=self.cfg.prover.max_completion_length,
             batch_size=self.cfg.sampling.batch_size,
-            seed=self._seed(round_index),
+            seed=self._seed(round_index) if seed is None else seed,
             prompt_text=prompter_for(tokenizer, self.cfg.prover).text,
             **{"temperature": self.cfg.prover.temperature} | settings,
         )
@@ -216,6 +234,46 @@ class RunEvaluator:
             seed=self._seed(round_index),
         )
 
+    def evaluate_deployment(self, dcfg: DeployConfig) -> dict | None:
+        """Deployment best-of-n (``selfplay.evaluation.deployment``): curves for the warm start (with
+        round 0's verifier) and each round's prover with its own verifier, and the matrix of
+        verifier round x prover round. Read back if written with the same settings."""
+        if not dcfg.problems:
+            return None
+        path, settings = self.out / "deployment.json", asdict(dcfg) | {"seed": self.ecfg.seed}
+        earlier = json.loads(path.read_text()) if path.is_file() else {}
+        if earlier.get("deploy_config") == settings:
+            return earlier
+        print(f"[pvg eval] {self.run_dir}: deployment best-of-n", flush=True)
+        provers = {"warm_start": (INITIAL_ROUND, self.run_dir / "init" / "prover")}
+        provers |= {round_name(r): (r, self.run_dir / round_name(r) / "prover") for r in self.rounds}
+        samples = {
+            name: self._sample(
+                folder, r, max(dcfg.ns), dcfg.problems, self._seed(r) + DEPLOY_SEED, roles=("helpful",)
+            )
+            for name, (r, folder) in provers.items()
+        }
+        verifiers = {r: self._scorer(r) for r in self.rounds}
+        scores = {
+            (v, name): verifiers[v].score([s["question"] for s in rows], [s["completion"] for s in rows])
+            for v in self.rounds
+            for name, rows in samples.items()
+        }
+        own = {name: max(r, self.rounds[0]) for name, (r, _) in provers.items()}  # warm start: round 0's
+        result = {
+            "deploy_config": settings,
+            "curves": {
+                name: {"verifier_round": own[name], **curves(grouped(rows, scores[own[name], name]), dcfg.ns)}
+                for name, rows in samples.items()
+            },
+            "matrix": _matrix(samples, scores, self.rounds, min(MATRIX_N, max(dcfg.ns))),
+        }
+        result["verifier_beats_majority"] = {
+            name: verifier_beats_majority(curve) for name, curve in result["curves"].items()
+        }
+        write_metrics(path, result)
+        return result
+
     def evaluate(self, command: str | None = None) -> dict:
         """Every finished round; writes and returns ``eval/summary.json``'s content (``command``,
         the command line that asked for it, is recorded for reports)."""
@@ -227,14 +285,38 @@ class RunEvaluator:
             "warm_start": json.loads((self.run_dir / "init" / "metrics.json").read_text()),
             "warm_start_eval": self.evaluate_warm_start(),
             "rounds": [self.evaluate_round(r) for r in self.rounds],
+            "deployment": self.evaluate_deployment(self.dcfg),
         }
         write_metrics(self.out / "summary.json", summary)
         return summary
 
 
+def _matrix(samples: dict, scores: dict, rounds: list[int], n: int) -> dict:
+    """Accuracy of the weighted vote at ``n`` for every (verifier round, prover) pair."""
+    accuracy = [
+        [
+            curves(grouped(rows, scores[v, name]), [n], [MATRIX_RULE])[MATRIX_RULE][str(n)]
+            for name, rows in samples.items()
+        ]
+        for v in rounds
+    ]
+    return {
+        "n": n,
+        "rule": MATRIX_RULE,
+        "verifier_rounds": rounds,
+        "provers": list(samples),
+        "accuracy": accuracy,
+    }
+
+
 def evaluate_runs(
-    run_dirs: list[str | Path], ecfg: EvalConfig | None = None, command: str | None = None
+    run_dirs: list[str | Path],
+    ecfg: EvalConfig | None = None,
+    command: str | None = None,
+    dcfg: DeployConfig | None = None,
 ) -> list[dict]:
     """Evaluate several runs (e.g. the game and its baselines) with the same settings."""
-    evaluators = [RunEvaluator(run_dir, ecfg or EvalConfig()) for run_dir in run_dirs]  # check all first
+    evaluators = [
+        RunEvaluator(run_dir, ecfg or EvalConfig(), dcfg) for run_dir in run_dirs
+    ]  # check all first
     return [evaluator.evaluate(command) for evaluator in evaluators]

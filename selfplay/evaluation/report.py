@@ -19,6 +19,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from selfplay.config import load_run_config, verifier_source
+from selfplay.evaluation.report_deployment import deployment_section
 from selfplay.evaluation.report_tables import (
     comparison_table,
     free_baselines_table,
@@ -308,6 +309,7 @@ def write_report(run_dirs: list[str | Path], out_dir: str | Path, report_command
             "verifier of each round (≥ 95% incorrect, mean score ≥ the helpful-correct mean).\n\n"
             "![attack steps](attack.png)",
             "## Fixed weak judge\n\n" + _judge_text(summaries[0]) + "\n\n![judge accuracy](judge.png)",
+            deployment_section(groups[0], out),
             "## Example solutions\n\n" + _examples(summaries[0]),
             "## Configuration\n\n"
             + "\n\n".join(f"**{label(s)}**\n\n{_config_summary(s)}" for s in summaries),

@@ -25,7 +25,10 @@ STATE_FILE = "tracking.json"
 
 
 def _start(name: str, run_name: str, root: Path, run_id: str):
+    from accelerate import PartialState
     from accelerate.tracking import TensorBoardTracker, TrackioTracker, WandBTracker
+
+    PartialState()  # accelerate's trackers log through accelerate's logger, which needs its state
 
     if name == "tensorboard":
         tracker = TensorBoardTracker(run_name, root / "tracking")
