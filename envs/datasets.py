@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from envs import arith
@@ -82,18 +82,29 @@ def load_jsonl(
         raise DatasetError(f"dataset file {str(path)!r} does not exist (give a jsonl path or a Hub id)")
     source = source or path.stem
     problems, bad_lines = [], []
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    for line_no, row in jsonl_rows(path):
+        try:
+            if isinstance(row, ValueError):
+                raise row
+            problems.append(
+                row_to_problem(row, f"{path.stem}-{line_no}", source, question_field, answer_field)
+            )
+        except ValueError as err:  # json.JSONDecodeError is a ValueError
+            bad_lines.append((line_no, str(err)))
+    return _finish(problems, bad_lines, f"{path}", question_field, answer_field)
+
+
+def jsonl_rows(path: Path) -> Iterator[tuple[int, object]]:
+    """``(line number, decoded row)`` for each non-blank line of a jsonl file; a line that is not
+    JSON comes with its ``ValueError`` in place of the row (undecodable bytes are replaced)."""
+    with Path(path).open(encoding="utf-8", errors="replace") as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                problems.append(
-                    row_to_problem(row, f"{path.stem}-{line_no}", source, question_field, answer_field)
-                )
-            except ValueError as err:  # json.JSONDecodeError is a ValueError
-                bad_lines.append((line_no, str(err)))
-    return _finish(problems, bad_lines, f"{path}", question_field, answer_field)
+                yield line_no, json.loads(line)
+            except ValueError as err:
+                yield line_no, err
 
 
 def _finish(

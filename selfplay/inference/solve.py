@@ -16,6 +16,7 @@ from pathlib import Path
 
 from envs.answers import extract_final_answer, gold_answer_text
 from envs.checker import NO_ANSWER, check_completion
+from envs.datasets import jsonl_rows
 from selfplay.inference.select import RULES, pass_at_n, select
 from selfplay.run_folder import atomic_write_text
 
@@ -38,28 +39,20 @@ def read_problems(path: Path) -> tuple[list[SolveProblem], list[int]]:
     if not path.is_file():
         raise SolveError(f"--problems {str(path)!r} is not a file; give a jsonl file of problems")
     problems, skipped, seen = [], [], set()
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:
-                skipped.append(line_no)
-                continue
-            question = row.get("question") if isinstance(row, dict) else None
-            if not isinstance(question, str) or not question.strip():
-                skipped.append(line_no)
-                continue
-            problem_id = str(row["id"]) if row.get("id") is not None else f"{path.stem}-{line_no}"
-            if problem_id in seen:
-                raise SolveError(
-                    f"--problems {path}: line {line_no} repeats id {problem_id!r}; ids must be unique"
-                )
-            seen.add(problem_id)
-            gold = row.get("answer")
-            gold = gold_answer_text(str(gold)).replace(",", "") if "####" in str(gold) else gold
-            problems.append(SolveProblem(problem_id, question.strip(), None if gold is None else str(gold)))
+    for line_no, row in jsonl_rows(path):
+        question = row.get("question") if isinstance(row, dict) else None
+        if not isinstance(question, str) or not question.strip():
+            skipped.append(line_no)
+            continue
+        problem_id = str(row["id"]) if row.get("id") is not None else f"{path.stem}-{line_no}"
+        if problem_id in seen:
+            raise SolveError(
+                f"--problems {path}: line {line_no} repeats id {problem_id!r}; ids must be unique"
+            )
+        seen.add(problem_id)
+        gold = row.get("answer")
+        gold = gold_answer_text(str(gold)).replace(",", "") if "####" in str(gold) else gold
+        problems.append(SolveProblem(problem_id, question.strip(), None if gold is None else str(gold)))
     if not problems:
         raise SolveError(f"--problems {path}: no row has a non-empty string 'question'")
     return problems, skipped
