@@ -86,7 +86,7 @@ def same_answer(first: str, second: str, *, sandbox: LatexSandbox | None = None)
     against a gold answer (``1,080`` and ``1080``, ``0.5`` and ``1/2``; LaTeX through
     math-verify in the bounded child). Bounded as :func:`check_completion` is.
 
-    >>> same_answer("1,080", "1080"), same_answer("0.5", "\\frac{1}{2}"), same_answer("3", "4")
+    >>> same_answer("1,080", "1080"), same_answer("0.5", "1/2"), same_answer("3", "4")
     (True, True, False)
     """
     if max(len(first), len(second)) > MAX_COMPLETION_CHARS:
