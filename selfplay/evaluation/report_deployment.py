@@ -19,7 +19,16 @@ def _mean_curves(runs: list[dict], prover: str) -> dict[str, dict[str, float]]:
     """Each rule's accuracy at each n, averaged over the runs (seeds) that have ``prover``."""
     found = [run["curves"][prover] for run in runs if prover in run["curves"]]
     rules = [r for r in RULE_STYLE if all(r in c for c in found)]
-    return {rule: {n: mean(c[rule][n] for c in found) for n in found[0][rule]} for rule in rules}
+    ns = sorted(found[0]["first"], key=int)  # json files keep the keys sorted as text
+    return {rule: {n: mean(c[rule][n] for c in found) for n in ns} for rule in rules}
+
+
+def _mean_matrix(runs: list[dict]) -> dict:
+    """The verifier x prover matrix, each cell averaged over the runs (seeds)."""
+    first = runs[0]["matrix"]
+    rows, columns = range(len(first["verifier_rounds"])), range(len(first["provers"]))
+    cells = [[mean(run["matrix"]["accuracy"][i][j] for run in runs) for j in columns] for i in rows]
+    return first | {"accuracy": cells}
 
 
 def _table(curves: dict[str, dict[str, float]]) -> str:
@@ -78,8 +87,8 @@ def deployment_section(group: list[dict], out: Path) -> str:
         f"{last} (its own verifier)": _mean_curves(runs, last),
     }
     _plot(panels, out / "deployment.png")
-    _plot_matrix(runs[0]["matrix"], out / "deployment_matrix.png")
-    matrix = runs[0]["matrix"]
+    matrix = _mean_matrix(runs)
+    _plot_matrix(matrix, out / "deployment_matrix.png")
     header = "| verifier \\ prover | " + " | ".join(matrix["provers"]) + " |"
     rows = [header, "|---|" + "---|" * len(matrix["provers"])]
     rows += [
@@ -96,7 +105,7 @@ def deployment_section(group: list[dict], out: Path) -> str:
             f"once per prover and shared by every n and rule{seeds}.",
             *[f"**{title}**\n\n{_table(curves)}" for title, curves in panels.items()],
             "![deployment best-of-n](deployment.png)",
-            f"Verifier round x prover, {matrix['rule']} vote at n = {matrix['n']} (first run):\n\n"
+            f"Verifier round x prover, {matrix['rule']} vote at n = {matrix['n']}{seeds}:\n\n"
             + "\n".join(rows),
             "![verifier x prover](deployment_matrix.png)",
         ]
