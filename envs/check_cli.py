@@ -1,10 +1,13 @@
 """``pvg check``: grade completions in a jsonl file against gold answers by id.
 
 Gold lines are ``{"id": ..., "answer": ...}`` (a bare answer or a solution ending ``#### N``);
-pred lines are ``{"id": ..., "completion": ...}``. One verdict line per usable pred line is
-written to ``--out``: ``id``, ``correct``, ``extracted``, ``reason``, ``steps`` (the step summary).
-A pred whose id has no gold gets reason ``missing_gold``. Malformed lines are skipped and counted.
-The output is written to a temporary file and renamed, so a half-written file never exists.
+pred lines are ``{"id": ..., "completion": ...}``. One verdict line per non-blank pred line is
+written to ``--out``: ``line``, ``id``, ``correct``, ``extracted``, ``reason``, ``steps`` (the step
+summary). A pred whose id has no gold gets reason ``missing_gold``; a pred line that cannot be
+read (not JSON, nested too deep, a number too long to decode, fields missing) gets reason
+``malformed_line`` with its ``error``, so one bad line never costs the others their verdicts.
+Malformed gold lines are skipped and counted. The output is written to a temporary file and
+renamed, so a half-written file never exists.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from tqdm import tqdm
 from envs.checker import check_completion
 
 MISSING_GOLD = "missing_gold"
+MALFORMED_LINE = "malformed_line"
 
 
 class CheckInputError(ValueError):
@@ -43,10 +47,21 @@ def _json_lines(path: Path, flag: str) -> Iterator[tuple[int, object | None, str
     with path.open(encoding="utf-8", errors="replace") as handle:
         for line_no, line in enumerate(handle, start=1):
             if line.strip():
-                try:
-                    yield line_no, json.loads(line), ""
-                except json.JSONDecodeError as err:
-                    yield line_no, None, f"not JSON ({err.msg})"
+                yield (line_no, *_decoded(line))
+
+
+def _decoded(line: str) -> tuple[object | None, str]:
+    """The line's object and no error, or ``None`` and why it cannot be read. Python's decoder
+    raises more than ``JSONDecodeError`` on hostile lines: ``RecursionError`` for deep nesting,
+    ``ValueError`` for integers over its digit limit."""
+    try:
+        return json.loads(line), ""
+    except json.JSONDecodeError as err:
+        return None, f"not JSON ({err.msg})"
+    except RecursionError:
+        return None, "nested too deep to decode"
+    except ValueError as err:
+        return None, f"cannot be decoded ({str(err)[:80]})"
 
 
 def load_gold(path: Path, warnings: Counter) -> dict[str, str]:
@@ -75,6 +90,18 @@ def load_gold(path: Path, warnings: Counter) -> dict[str, str]:
     return gold
 
 
+def _check_out(out_path: Path, *inputs: Path) -> None:
+    """``--out`` must be a new or replaceable file: never an input (it would be overwritten as it
+    is read), never a folder."""
+    if out_path.is_dir():
+        raise CheckInputError(
+            f"--out {out_path}: is a folder; give a file path such as {out_path / 'verdicts.jsonl'}"
+        )
+    for flag, path in zip(("--gold", "--pred"), inputs, strict=True):
+        if out_path.resolve() == path.resolve():
+            raise CheckInputError(f"--out {out_path} is the {flag} file; write the verdicts to another file")
+
+
 def _warn(warnings: Counter, kind: str, message: str) -> None:
     warnings[kind] += 1
     if warnings[kind] <= 5:
@@ -83,6 +110,7 @@ def _warn(warnings: Counter, kind: str, message: str) -> None:
 
 def grade(gold_path: Path, pred_path: Path, out_path: Path, with_steps: bool = True) -> dict:
     """Grade, write verdicts atomically, and return the summary printed by ``pvg check``."""
+    _check_out(out_path, gold_path, pred_path)
     warnings: Counter = Counter()
     gold = load_gold(gold_path, warnings)
     reasons: Counter = Counter()
@@ -119,21 +147,29 @@ def _verdicts(pred_path: Path, gold: dict[str, str], warnings: Counter, with_ste
         ):
             error = 'needs "id" and a string "completion"'
         if error:
-            _warn(warnings, "malformed_pred_line", f"--pred {pred_path} line {line_no}: {error}; skipped")
+            _warn(warnings, "malformed_pred_line", f"--pred {pred_path} line {line_no}: {error}")
+            yield _failed(line_no, row.get("id") if isinstance(row, dict) else None, MALFORMED_LINE) | {
+                "error": error
+            }
             continue
         key = str(row["id"])
         if key not in gold:
             _warn(warnings, "missing_gold", f"--pred {pred_path} line {line_no}: id {key!r} is not in --gold")
-            yield {
-                "id": row["id"],
-                "correct": False,
-                "extracted": None,
-                "reason": MISSING_GOLD,
-                "steps": None,
-            }
+            yield _failed(line_no, row["id"], MISSING_GOLD)
             continue
         result = check_completion(row["completion"], gold[key], with_steps=with_steps)
-        yield {"id": row["id"], **result.to_dict()}
+        yield {"line": line_no, "id": row["id"], **result.to_dict()}
+
+
+def _failed(line_no: int, pred_id: object, reason: str) -> dict:
+    return {
+        "line": line_no,
+        "id": pred_id,
+        "correct": False,
+        "extracted": None,
+        "reason": reason,
+        "steps": None,
+    }
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,12 +17,14 @@ import os
 if "ACCELERATE_MIXED_PRECISION" in os.environ and os.environ.get("WORLD_SIZE", "1") == "1":
     os.environ["OMP_NUM_THREADS"] = os.environ.get("PVG_CPU_THREADS") or str(len(os.sched_getaffinity(0)))
 
-import json  # after the thread setting above
+import contextlib  # after the thread setting above
+import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from selfplay.config import ConfigError, load_config
+from selfplay.folder_lock import folder_lock
 from selfplay.game.plan import seeds_of
 from selfplay.run_folder import RunFolder, round_name
 
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(help_text())
         return 0
+    lock = contextlib.ExitStack()
     try:
         cfg, switches = load_config(argv)
         unknown = [s for s in switches if s not in SWITCHES]
@@ -104,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             check_trl_settings(cfg.prover)
         if "--dry_run" in switches:
             return _dry_run(cfg, folder)
+        # Before anything writes to the folder: a second trainer on it must not touch the first's work.
+        lock.enter_context(folder_lock(folder.root, "pvg train"))
         from selfplay.game.game import Game  # heavy imports after the cheap checks
 
         if cfg.push_to_hub.enabled:
@@ -111,13 +116,17 @@ def main(argv: list[str] | None = None) -> int:
 
             require_push_settings(cfg.push_to_hub)  # fail now, not after hours of training
         game = Game(cfg, folder)  # loads the problems and checks what the phases will need of them
-    except (ConfigError, ValueError) as err:
+    except (ConfigError, ValueError) as err:  # FolderLocked too: nothing of the folder was touched
+        lock.close()
         print(f"pvg train: error: {err}", file=sys.stderr)
         return 2
-    _cpu_threads(game.state.num_processes)
-    if game.state.is_main_process:
-        folder.write_config(asdict(cfg), seeds_of(cfg), ["accelerate", "launch", "selfplay/train.py", *argv])
-    game.play()
+    with lock:
+        _cpu_threads(game.state.num_processes)
+        if game.state.is_main_process:
+            folder.write_config(
+                asdict(cfg), seeds_of(cfg), ["accelerate", "launch", "selfplay/train.py", *argv]
+            )
+        game.play()
     if game.state.is_main_process:
         _summary(folder.root, cfg.rounds)
         print(f"run folder: {folder.root}")

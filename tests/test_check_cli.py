@@ -41,12 +41,14 @@ def test_grades_by_id_and_writes_one_verdict_per_pred(files, capsys):
     gold, pred, out = files
     assert main(["check", "--gold", str(gold), "--pred", str(pred), "--out", str(out)]) == 0
     verdicts = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [(v["id"], v["correct"], v["reason"]) for v in verdicts] == [
-        (1, True, "correct"),
-        ("b", True, "correct"),
-        ("c", False, "no_answer"),
-        ("zzz", False, "missing_gold"),
+    assert [(v["line"], v["id"], v["correct"], v["reason"]) for v in verdicts] == [
+        (1, 1, True, "correct"),
+        (2, "b", True, "correct"),
+        (3, "c", False, "no_answer"),
+        (4, "zzz", False, "missing_gold"),
+        (5, "c", False, "malformed_line"),  # no completion: a verdict, not a lost line
     ]
+    assert verdicts[4]["error"] == 'needs "id" and a string "completion"'
     assert verdicts[0]["extracted"] == "1080"
     assert verdicts[0]["steps"] == {
         "n_lines": 2,
@@ -57,7 +59,7 @@ def test_grades_by_id_and_writes_one_verdict_per_pred(files, capsys):
         "correct_fraction": 1.0,
     }
     captured = capsys.readouterr()
-    assert "accuracy 0.5000 (2/4)" in captured.out
+    assert "accuracy 0.4000 (2/5)" in captured.out
     assert "missing_gold" in captured.out and "malformed_pred_line x1" in captured.out
     assert "malformed_gold_line x1" in captured.out
     assert "--pred" in captured.err and "line 5" in captured.err
@@ -96,7 +98,7 @@ def test_console_script_runs(files):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "accuracy 0.5000" in done.stdout and out.exists()
+    assert "accuracy 0.4000" in done.stdout and out.exists()
 
 
 def test_train_refuses_an_unknown_key():
@@ -112,3 +114,41 @@ def test_train_refuses_an_unknown_key():
         timeout=60,
     )
     assert done.returncode == 2 and "unknown config key" in done.stderr
+
+
+def test_one_poisoned_line_never_costs_the_good_lines_their_verdicts(tmp_path, capsys):
+    gold = _write(tmp_path / "gold.jsonl", [{"id": i, "answer": str(i)} for i in range(4)])
+    poison = [
+        '{"id": 0, "completion": ' + "[" * 100_000 + "]" * 100_000 + "}",  # RecursionError in json
+        '{"id": ' + "9" * 5000 + ', "completion": "#### 1"}',  # over Python's int digit limit
+        '{"id": 2, "completion": "#### ' + "7" * 5000 + '"}',  # a 5,000-digit answer: graded, bounded
+    ]
+    good = [json.dumps({"id": i, "completion": f"#### {i}"}) for i in range(4)]
+    pred = tmp_path / "pred.jsonl"
+    lines = [good[0], poison[0], good[1], poison[1], good[2], poison[2], good[3]]
+    pred.write_bytes("\n".join(lines).encode() + b'\n{"id": 3, "completion": "\xff\xfe\\n#### 3"}\n')
+    out = tmp_path / "verdicts.jsonl"
+    assert main(["check", "--gold", str(gold), "--pred", str(pred), "--out", str(out)]) == 0
+    verdicts = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(v["line"], v["reason"]) for v in verdicts] == [
+        (1, "correct"),
+        (2, "malformed_line"),
+        (3, "correct"),
+        (4, "malformed_line"),
+        (5, "correct"),
+        (6, "oversize"),
+        (7, "correct"),
+        (8, "correct"),  # non-UTF-8 bytes are replaced, the line still graded
+    ]
+    assert verdicts[1]["error"] == "nested too deep to decode" and "cannot be decoded" in verdicts[3]["error"]
+    assert "accuracy 0.6250 (5/8)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("which", ["gold", "pred", "folder"])
+def test_out_may_not_be_an_input_or_a_folder(files, capsys, which):
+    gold, pred, _ = files
+    out = {"gold": gold, "pred": pred, "folder": gold.parent}[which]
+    before = gold.read_bytes(), pred.read_bytes()
+    assert main(["check", "--gold", str(gold), "--pred", str(pred), "--out", str(out)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert (gold.read_bytes(), pred.read_bytes()) == before

@@ -41,6 +41,7 @@ from selfplay.evaluation.legibility import (
     judge_threshold,
     step_checkability,
 )
+from selfplay.folder_lock import folder_lock
 from selfplay.game.metrics import free_baselines, round_metrics
 from selfplay.game.plan import load_problems
 from selfplay.game.sampling import sample_and_label
@@ -319,4 +320,8 @@ def evaluate_runs(
     evaluators = [
         RunEvaluator(run_dir, ecfg or EvalConfig(), dcfg) for run_dir in run_dirs
     ]  # check all first
-    return [evaluator.evaluate(command) for evaluator in evaluators]
+    summaries = []
+    for evaluator in evaluators:
+        with folder_lock(evaluator.run_dir, "pvg eval"):  # a trainer or evaluator on it is refused
+            summaries.append(evaluator.evaluate(command))
+    return summaries
