@@ -17,7 +17,11 @@ from dataclasses import dataclass
 
 _ANSWER_LINE_RE = re.compile(r"answer\s*:", re.IGNORECASE)
 _ASSIGNMENT_RE = re.compile(r"^[A-Za-z]\s*=\s*")
-_TEXT_UNIT_RE = re.compile(r"\\(?:text|mbox|mathrm)\{[^{}]*\}\s*$")
+# A trailing ``\text{...}`` unit after something else (``3 \text{ apples}``); a \text that is the
+# whole answer (``\text{Evelyn}``) is the answer and stays.
+_TEXT_UNIT_RE = re.compile(r"(?<=\S)\s*\\(?:text|mbox|mathrm)\{[^{}]*\}\s*$")
+_LATEX_THOUSANDS_RE = re.compile(r"(?<=\d)\{,\}(?=\d{3})")  # 14{,}916: LaTeX's thousands comma
+_RELATION_RE = re.compile(r"\\(?:approx|neq|ne|leq|geq|le|ge|sim|simeq|equiv)(?![A-Za-z])|[=<>≈≠≤≥]")
 _NUMBER_THEN_WORDS_RE = re.compile(r"^(-?\s*[\d.,]+)\s+[A-Za-z][A-Za-z ]*$")
 
 
@@ -81,6 +85,21 @@ def gold_answer_text(gold: str) -> str:
     return (gold[pos + 4 :] if pos != -1 else gold).strip()
 
 
+def relations(text: str) -> int:
+    """How many relation symbols (``=``, ``<``, ``\\approx``, ...) an answer holds: a value has none.
+
+    >>> relations("72"), relations("73 = 72"), relations("72 \\\\approx 73"), relations("-2 < x < 5")
+    (0, 1, 1, 2)
+    """
+    return len(_RELATION_RE.findall(text))
+
+
+def normalise_gold(gold: str) -> str:
+    """The gold answer read as predictions are: LaTeX thousands commas (``14{,}916``) as commas and
+    a leading ``x =`` dropped, so an answer written the gold's way matches it."""
+    return _ASSIGNMENT_RE.sub("", _LATEX_THOUSANDS_RE.sub(",", gold.strip()))
+
+
 def tidy_answer(text: str) -> str:
     """Remove presentation around an answer: math delimiters, a trailing full stop, ``x =``,
     bold markers, currency, a trailing ``%`` or unit text (``18 dollars`` -> ``18``).
@@ -93,6 +112,7 @@ def tidy_answer(text: str) -> str:
         if answer.startswith(opener) and answer.endswith(closer) and len(answer) >= 2 * len(opener):
             answer = answer[len(opener) : len(answer) - len(closer)].strip()
     answer = answer.rstrip(".").strip()
+    answer = _LATEX_THOUSANDS_RE.sub(",", answer)
     answer = _ASSIGNMENT_RE.sub("", answer)
     answer = _TEXT_UNIT_RE.sub("", answer).strip()
     answer = answer.replace("\\%", "%").replace("\\$", "$").rstrip("%").strip()

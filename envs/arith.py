@@ -53,7 +53,8 @@ class Token:
 
 
 # Every alternative is a fixed string or a simple character-class run, so matching is linear.
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+# A thousands-grouped number starts with 1-9 (``0,500`` is not five hundred, but a list or a decimal comma).
+_NUMBER = r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _TOKEN_RE = re.compile(
     rf"(?P<num>{_NUMBER})"
     r"|(?P<frac>\\[dt]?frac)"
@@ -145,6 +146,11 @@ def evaluate_tokens(tokens: list[Token]) -> sympy.Rational:
         tok = tokens[parser.pos]
         raise ArithError(_reason_for(tok), f"unexpected {tok.text!r}")
     return value
+
+
+def _bracket(text: str) -> str:
+    """``(`` or ``[`` for an opening or closing bracket token, ``\\left`` / ``\\right`` included."""
+    return "(" if text[-1] in "()" else "["
 
 
 def _reason_for(tok: Token) -> str:
@@ -249,7 +255,10 @@ class _Parser:
         if tok.kind in ("lparen", "lbrace"):
             self.pos += 1
             value = self.expression(depth + 1)
-            self.take("rparen" if tok.kind == "lparen" else "rbrace")
+            closing = self.take("rparen" if tok.kind == "lparen" else "rbrace")
+            if tok.kind == "lparen" and _bracket(tok.text) != _bracket(closing.text):
+                # ``[0,1)`` is an interval, not a number in brackets
+                raise ArithError(UNSUPPORTED, f"{tok.text!r} closed by {closing.text!r}")
             return value
         if tok.kind == "frac":
             self.pos += 1

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sympy
 
 from envs import arith
-from envs.answers import extract_final_answer, gold_answer_text, tidy_answer
+from envs.answers import extract_final_answer, gold_answer_text, normalise_gold, relations, tidy_answer
 from envs.latex_sandbox import LatexSandbox, shared_sandbox
 from envs.steps import StepSummary, StepVerdict, check_steps
 
@@ -77,7 +77,7 @@ def check_completion(
     steps = check_steps(completion, time.monotonic() + STEP_BUDGET_S) if with_steps else None
     if extracted is None:
         return _result(False, NO_ANSWER, None, steps)
-    reason = _compare(gold_answer_text(gold), tidy_answer(extracted.text), sandbox)
+    reason = _compare(normalise_gold(gold_answer_text(gold)), tidy_answer(extracted.text), sandbox)
     return _result(reason == CORRECT, reason, extracted.text, steps)
 
 
@@ -100,6 +100,10 @@ def _result(correct: bool, reason: str, extracted: str | None, steps) -> CheckRe
 
 
 def _compare(gold: str, pred: str, sandbox: LatexSandbox | None) -> str:
+    if relations(pred) > relations(gold):
+        return WRONG_ANSWER  # a final answer is one value: ``73 = 72`` or ``72 \approx 73`` is not 72
+    if _comma_in_brackets(gold) or _comma_in_brackets(pred):
+        return _compare_latex(gold, pred, sandbox)  # ``(2,500)``: a pair, or 2500? math-verify decides
     gold_value = numeric_value(gold)
     if isinstance(gold_value, str) and gold_value != arith.UNSUPPORTED:
         return GOLD_INVALID
@@ -109,6 +113,24 @@ def _compare(gold: str, pred: str, sandbox: LatexSandbox | None) -> str:
     if isinstance(pred_value, str) and pred_value != arith.UNSUPPORTED:
         return OVERSIZE if pred_value == arith.OVERSIZE else PARSE_ERROR
     return _compare_latex(gold, pred, sandbox)
+
+
+def _comma_in_brackets(text: str) -> bool:
+    """Whether a comma sits inside ``(...)`` or ``[...]``: a tuple or an interval, not a number
+    with a thousands separator, so the numeric fast path must not read it.
+
+    >>> _comma_in_brackets("(2,500)"), _comma_in_brackets("2,500"), _comma_in_brackets("[0,111)")
+    (True, False, True)
+    """
+    depth = 0
+    for char in text:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth:
+            return True
+    return False
 
 
 def _compare_latex(gold: str, pred: str, sandbox: LatexSandbox | None) -> str:

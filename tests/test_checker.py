@@ -108,3 +108,29 @@ def test_a_script_without_a_main_guard_can_check_latex(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["RUN", "correct"]
+
+
+# Grading fixes found against Math-Verify's own cases; none makes anything correct that was wrong
+# for a good reason, each makes a wrong verdict right.
+@pytest.mark.parametrize(
+    ("completion", "gold", "reason"),
+    [
+        ("#### 73 = 72", "72", "wrong_answer"),  # a final answer is one value, not a relation
+        ("\\boxed{72 \\approx 73}", "72", "wrong_answer"),
+        ("#### -2 < x < 5", "-2 < x < 5", "correct"),  # a relation the gold has too is compared
+        ("\\boxed{14{,}916}", "14916", "correct"),  # LaTeX's thousands comma
+        ("#### 14916", "14{,}916", "correct"),  # ... in a gold answer too
+        ("#### 0,500", "500", "wrong_answer"),  # a thousands group cannot start with 0
+        ("#### (2,500)", "2500", "wrong_answer"),  # a pair in brackets, not 2,500
+        ("#### [0,111)", "111", "wrong_answer"),  # an interval: brackets must match
+        ("#### [1,000)", "1000", "wrong_answer"),
+        ("#### (3)", "3", "correct"),  # a number in matching brackets is still the number
+        ("\\boxed{\\text{Evelyn}}", "\\text{Evelyn}", "correct"),  # \text that is the whole answer stays
+        ("#### 3 \\text{ apples}", "3", "correct"),  # a trailing \text unit still goes
+        ("#### 5", "x = 5", "correct"),  # a leading `x =` is dropped on both sides alike
+        ("#### x = 5", "x = 5", "correct"),
+        ("#### 1,080", "1080", "correct"),
+    ],
+)
+def test_grading_fixes(completion, gold, reason):
+    assert check_completion(completion, gold, with_steps=False).reason == reason
