@@ -238,3 +238,22 @@ def test_dry_run_prints_the_plan_and_builds_nothing(capsys, tmp_path):
     assert "problems (generated): prover " in out and "round_002/metrics: would run" in out
     assert "learning_rate: 0.0002" in out
     assert not run.exists(), "a dry run writes nothing"
+
+
+def test_a_yaml_alias_bomb_and_huge_values_give_short_messages(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)
+    ]
+    bomb.write_text("\n".join(lines) + "\nprover:\n  learning_rate: *i\n")
+    with pytest.raises(ConfigError, match="aliases") as caught:
+        load_config(["--config", str(bomb)])
+    assert len(str(caught.value)) < 300
+    with pytest.raises(ConfigError, match=r"prover\.learning_rate") as caught:
+        load_config(["--prover.learning_rate", "9" * 100_000 + "x"])
+    assert len(str(caught.value)) < 300
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("seed: 1\n" + "# padding\n" * 120_000)
+    with pytest.raises(ConfigError, match="a config file is at most 1000000"):
+        load_config(["--config", str(huge)])

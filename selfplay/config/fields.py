@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import reprlib
 from typing import Any
 
 BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
@@ -38,6 +39,23 @@ def rule(field: dataclasses.Field) -> str:
         parts.append("one of " + ", ".join(str(c) for c in field.metadata["choices"]))
     parts += [f"{BOUNDS[name]} {limit:g}" for name, limit in field.metadata.get("bounds", {}).items()]
     return "; ".join(parts)
+
+
+# Error messages quote a value through reprlib: bounded however long or deeply nested it is.
+_SHORT = reprlib.Repr()  # (keyword arguments only from Python 3.12)
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlevel = 60, 60, 6, 6, 3
+
+
+def shown(value: Any) -> str:
+    """A short ``repr`` of ``value`` for an error message (a huge or deeply nested value, a pasted
+    file, a YAML bomb, makes a short message, not a huge one).
+
+    >>> len(shown("x" * 200))
+    60
+    >>> shown(list(range(100)))
+    '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    return _SHORT.repr(value)
 
 
 def _violates(value: Any, field: dataclasses.Field) -> bool:
@@ -74,8 +92,8 @@ def check_fields(section: Any, prefix: str) -> None:
                 else f"the default is {default_text(field)}"
             )
             bad = [v for v in value if _violates(v, field)] if isinstance(value, list) else [value]
-            shown = bad[0] if bad else value  # a list names its first bad item
-            raise ConfigError(f"{key}: {shown!r} is not allowed; it must be {rule(field)} ({why})")
+            first_bad = bad[0] if bad else value  # a list names its first bad item
+            raise ConfigError(f"{key}: {shown(first_bad)} is not allowed; it must be {rule(field)} ({why})")
 
 
 def default_text(field: dataclasses.Field) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from selfplay.config.fields import ConfigError
+from selfplay.config.fields import ConfigError, shown
 from selfplay.config.sections import DERIVED_SEEDS, RunConfig
 from selfplay.run_folder import with_keys_older_folders_lack
 
@@ -62,13 +62,13 @@ def _coerce(value: object, annotation: object, key: str) -> object:
     if origin is list:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list):
-            raise ConfigError(f"{key}: expected a list, got {value!r}")
+            raise ConfigError(f"{key}: expected a list, got {shown(value)}")
         return [_coerce(item, args[0], key) for item in items]
     try:
         return _coerce_scalar(value, annotation)
     except (TypeError, ValueError, OverflowError):
         name = getattr(annotation, "__name__", annotation)
-        raise ConfigError(f"{key}: {value!r} is not a valid {name}") from None
+        raise ConfigError(f"{key}: {shown(value)} is not a valid {name}") from None
 
 
 def _coerce_mapping(value: object, value_type: type, key: str) -> dict:
@@ -80,16 +80,20 @@ def _coerce_mapping(value: object, value_type: type, key: str) -> dict:
             try:
                 value = yaml.safe_load(text)
             except yaml.YAMLError:
-                raise ConfigError(f"{key}: {value!r} is not a YAML mapping such as {{stepwise: 1}}") from None
+                raise ConfigError(
+                    f"{key}: {shown(value)} is not a YAML mapping such as {{stepwise: 1}}"
+                ) from None
         else:
             items = [item.partition("=") for item in text.split(",") if item.strip()]
             if any(not sep for _, sep, _ in items):
                 raise ConfigError(
-                    f"{key}: {value!r}: expected name=weight,name=weight (e.g. stepwise=1,compressed=1)"
+                    f"{key}: {shown(value)}: expected name=weight,name=weight (e.g. stepwise=1,compressed=1)"
                 )
             value = {name.strip(): weight.strip() for name, _, weight in items}
     if not isinstance(value, dict):
-        raise ConfigError(f"{key}: expected a mapping such as {{stepwise: 1, compressed: 1}}, got {value!r}")
+        raise ConfigError(
+            f"{key}: expected a mapping such as {{stepwise: 1, compressed: 1}}, got {shown(value)}"
+        )
     return {str(name): _coerce(weight, value_type, f"{key}.{name}") for name, weight in value.items()}
 
 
@@ -103,7 +107,7 @@ def _apply(target: object, updates: dict, prefix: str = "") -> None:
         current = getattr(target, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, dict):
-                raise ConfigError(f"{full}: expected a section (mapping), got {value!r}")
+                raise ConfigError(f"{full}: expected a section (mapping), got {shown(value)}")
             _apply(current, value, f"{full}.")
         elif isinstance(current, dict) and isinstance(value, dict):
             # a mapping given key by key (--prover.trl.use_vllm true) adds to what YAML set
@@ -112,11 +116,28 @@ def _apply(target: object, updates: dict, prefix: str = "") -> None:
             setattr(target, key, _coerce(value, hints[key], full))
 
 
+MAX_CONFIG_BYTES = 1_000_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases: a config needs none, and a few hundred bytes of
+    nested aliases expand to gigabytes (a "billion laughs" file)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a config", mark)
+        return super().compose_node(parent, index)
+
+
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"--config {path}: no such file")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        size = path.stat().st_size
+        raise ConfigError(f"--config {path}: {size} bytes; a config file is at most {MAX_CONFIG_BYTES}")
     try:
-        loaded = yaml.safe_load(path.read_text()) or {}
+        loaded = yaml.load(path.read_text(), Loader=_NoAliasLoader) or {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

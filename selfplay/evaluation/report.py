@@ -9,6 +9,7 @@ the runs, their evaluation and the report itself.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -183,6 +184,18 @@ def _save(fig, path: Path) -> None:
     plt.close(fig)
 
 
+def fenced(text: str) -> str:
+    """``text`` in a markdown code fence longer than any run of backticks inside it, so model
+    output cannot close the fence and be read as markdown.
+
+    >>> fenced("a ``` b").splitlines()
+    ['````', 'a ``` b', '````']
+    """
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
 def _examples(summary: dict) -> str:
     """One correct and one incorrect solution per role per round, from the evaluation samples."""
     parts = []
@@ -198,7 +211,8 @@ def _examples(summary: dict) -> str:
                 parts.append(
                     f"**{title}** (verifier score {row['score']:.2f}, judge score "
                     f"{row['judge_score']:.2f}, true answer {row['answer']}):\n\n"
-                    f"```\n{row['question']}\n---\n{row['completion'].strip()}\n```\n"
+                    + fenced(f"{row['question']}\n---\n{row['completion'].strip()}")
+                    + "\n"
                 )
     return "\n".join(parts)
 
