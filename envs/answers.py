@@ -42,6 +42,12 @@ def extract_final_answer(completion: str) -> ExtractedAnswer | None:
     return None
 
 
+def final_answer_text(completion: str) -> str | None:
+    """The final answer as written (:func:`extract_final_answer`'s text), or ``None``."""
+    extracted = extract_final_answer(completion)
+    return extracted.text if extracted else None
+
+
 def _rest_of_line(text: str, start: int) -> str:
     end = text.find("\n", start)
     return text[start : end if end != -1 else len(text)]

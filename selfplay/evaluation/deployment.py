@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import mean
 
-from envs.answers import extract_final_answer
+from envs.answers import final_answer_text
 from selfplay.inference.select import RULES, pass_at_n, select
 
 DEPLOY_N = (1, 2, 4, 8, 16, 32, 64)
@@ -27,11 +27,6 @@ class DeployConfig:
 
     problems: int = 100  # test-split problems (0: no deployment evaluation)
     ns: list[int] = field(default_factory=lambda: list(DEPLOY_N))
-
-
-def answers_of(rows: Sequence[dict]) -> list[str | None]:
-    """Each sample's extracted final answer (``None``: none)."""
-    return [extracted.text if (extracted := extract_final_answer(r["completion"])) else None for r in rows]
 
 
 def curves(
@@ -68,7 +63,7 @@ def grouped(rows: Sequence[dict], scores: Sequence[float] | None) -> list[dict]:
     """Sample rows (one prover, helpful role, several per problem in draw order) as one group per
     problem for :func:`curves`, with ``scores`` (one per row) or none."""
     by_problem: dict[str, dict] = {}
-    answers = answers_of(rows)
+    answers = [final_answer_text(row["completion"]) for row in rows]
     for i, row in enumerate(rows):
         group = by_problem.setdefault(row["problem_id"], {"answers": [], "correct": [], "scores": []})
         group["answers"].append(answers[i])

@@ -49,9 +49,7 @@ def _plot(panels: dict[str, dict[str, dict[str, float]]], path: Path) -> None:
         ax.set(title=title, xlabel="n samples", ylabel="accuracy", xscale="log", ylim=(0, 1))
         ax.set_xticks(ns, [str(n) for n in ns])
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def _plot_matrix(matrix: dict, path: Path) -> None:
@@ -65,6 +63,10 @@ def _plot_matrix(matrix: dict, path: Path) -> None:
         ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w", fontsize=7)
     ax.set_title(f"{matrix['rule']} vote, n = {matrix['n']}", fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.05)
+    _save(fig, path)
+
+
+def _save(fig, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -71,7 +71,8 @@ class GameTracker:
     @property
     def step(self) -> int:
         """The first step of the phase now running: the steps of every phase finished before it."""
-        return sum(done["steps"] for done in self.state["phases"].values())
+        done = self.state["phases"]
+        return sum(record["steps"] for name, record in done.items() if name != self.phase)
 
     def begin(self, phase: str) -> None:
         self.phase, self.phase_steps = phase, 0
@@ -87,13 +88,15 @@ class GameTracker:
         if not self.trackers:
             return
         self.phase_steps = max(self.phase_steps, phase_step)
+        numbers, step = scalars(values, f"{self.phase}/"), self.step + phase_step
         for tracker in self.trackers:
-            tracker.log(scalars(values, f"{self.phase}/"), step=self.step + phase_step)
+            tracker.log(numbers, step=step)
 
     def log_round(self, metrics: dict) -> None:
         """A round's metrics under ``round/``, at the step where its metrics phase starts."""
+        numbers = scalars(metrics, "round/")
         for tracker in self.trackers:
-            tracker.log(scalars(metrics, "round/"), step=self.step)
+            tracker.log(numbers, step=self.step)
 
     def callbacks(self) -> list[TrainerCallback]:
         """For a phase's trainer: forwards its logs here (empty without trackers)."""

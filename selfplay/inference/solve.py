@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from envs.answers import extract_final_answer, gold_answer_text
+from envs.answers import final_answer_text, gold_answer_text
 from envs.checker import NO_ANSWER, check_completion
 from envs.datasets import jsonl_rows
 from selfplay.inference.select import RULES, pass_at_n, select
@@ -61,7 +61,7 @@ def read_problems(path: Path) -> tuple[list[SolveProblem], list[int]]:
 def solved_row(problem: SolveProblem, completions: list[str], scores: list[float] | None, rule: str) -> dict:
     """One output line: the chosen sample, its answer and the rule, every sample with its answer
     and score, and, with a gold answer, whether the choice (and any sample) is correct."""
-    answers = [_answer(text) for text in completions]
+    answers = [final_answer_text(text) for text in completions]
     chosen = select(rule, answers, scores)
     samples = [
         {"completion": text, "answer": answer, "score": None if scores is None else scores[i]}
@@ -75,22 +75,11 @@ def solved_row(problem: SolveProblem, completions: list[str], scores: list[float
         "samples": samples,
     }
     if problem.answer is not None:
-        verdict = (
-            check_completion(row["completion"], problem.answer, with_steps=False)
-            if chosen is not None
-            else None
-        )
-        row["correct"] = bool(verdict and verdict.correct)
-        row["reason"] = verdict.reason if verdict else NO_ANSWER
-        row["pass_at_n"] = pass_at_n(
-            [check_completion(t, problem.answer, with_steps=False).correct for t in completions]
-        )
+        verdicts = [check_completion(t, problem.answer, with_steps=False) for t in completions]
+        row["correct"] = chosen is not None and verdicts[chosen].correct
+        row["reason"] = verdicts[chosen].reason if chosen is not None else NO_ANSWER
+        row["pass_at_n"] = pass_at_n([v.correct for v in verdicts])
     return row
-
-
-def _answer(completion: str) -> str | None:
-    extracted = extract_final_answer(completion)
-    return extracted.text if extracted else None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
