@@ -18,7 +18,6 @@ if "ACCELERATE_MIXED_PRECISION" in os.environ and os.environ.get("WORLD_SIZE", "
     os.environ["OMP_NUM_THREADS"] = os.environ.get("PVG_CPU_THREADS") or str(len(os.sched_getaffinity(0)))
 
 import contextlib  # after the thread setting above
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -26,9 +25,10 @@ from pathlib import Path
 from selfplay.config import ConfigError, load_config
 from selfplay.folder_lock import folder_lock
 from selfplay.game.plan import seeds_of
-from selfplay.run_folder import RunFolder, round_name
+from selfplay.manifest import RunFileError, StaleWork
+from selfplay.run_folder import RunFolder, read_json, round_name
 
-SWITCHES = ("--overwrite_config", "--dry_run")
+SWITCHES = ("--overwrite_config", "--dry_run", "--redo_stale")
 
 
 def _cpu_threads(num_processes: int) -> None:
@@ -54,10 +54,10 @@ def _summary(root: Path, rounds: int) -> None:
         "score_sneaky_incorrect",
         "verifier_auc",
     )
-    init = json.loads((root / "init" / "metrics.json").read_text())
+    init = read_json(root / "init" / "metrics.json")
     print(f"warm start: helpful_accuracy {init['helpful_accuracy']:.3f}")
     for r in range(rounds):
-        metrics = json.loads((root / round_name(r) / "metrics.json").read_text())
+        metrics = read_json(root / round_name(r) / "metrics.json")
         shown = "  ".join(f"{k} {metrics[k]:.3f}" if metrics[k] is not None else f"{k} n/a" for k in keys)
         print(f"round {r}: {shown}")
 
@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             from selfplay.publishing.hub import require_push_settings
 
             require_push_settings(cfg.push_to_hub)  # fail now, not after hours of training
-        game = Game(cfg, folder)  # loads the problems and checks what the phases will need of them
+        # Game loads the problems and checks what the phases will need of them.
+        game = Game(cfg, folder, redo_stale="--redo_stale" in switches)
     except (ConfigError, ValueError) as err:  # FolderLocked too: nothing of the folder was touched
         lock.close()
         print(f"pvg train: error: {err}", file=sys.stderr)
@@ -126,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
             folder.write_config(
                 asdict(cfg), seeds_of(cfg), ["accelerate", "launch", "selfplay/train.py", *argv]
             )
-        game.play()
+        try:
+            game.play()
+        except (RunFileError, StaleWork) as err:  # every finished phase before it is kept
+            print(f"pvg train: error: {err}", file=sys.stderr)
+            return 2
     if game.state.is_main_process:
         _summary(folder.root, cfg.rounds)
         print(f"run folder: {folder.root}")

@@ -27,7 +27,10 @@ PHASE_FILES = [
     "config.yaml",
     "state.json",
     "init/prover/DONE",
+    "init/prover.done.json",
     "init/verifier/DONE",
+    "init/verifier.done.json",
+    "init/samples.done.json",
     "init/samples.jsonl",
     "init/metrics.json",
 ]
@@ -41,6 +44,10 @@ ROUND_FILES = [
     "samples.jsonl",
     "eval_samples.jsonl",
     "metrics.json",
+    "verifier.done.json",
+    "prover.done.json",
+    "samples.done.json",
+    "metrics.done.json",
 ]
 
 
@@ -155,8 +162,6 @@ def test_sigkill_in_round_one_then_resume_gives_the_same_metrics(game_run, tmp_p
     resumed = tmp_path / "resumed"
     shutil.copytree(game_run / "init", resumed / "init")
     shutil.copy(game_run / "config.yaml", resumed / "config.yaml")
-    init_phases = ["init/prover", "init/verifier", "init/samples"]
-    (resumed / "state.json").write_text(json.dumps({"completed": init_phases}))
     process = train(resumed, start_new_session=True)
     deadline = time.monotonic() + 600
     while "round_001/verifier" not in (resumed / "state.json").read_text():
@@ -180,7 +185,8 @@ def test_two_process_torchrun_completes_a_round_with_whole_groups(game_run, tmp_
     shutil.copytree(game_run / "init", folder / "init")
     shutil.copy(game_run / "config.yaml", folder / "config.yaml")
     # init/verifier and init/samples are redone: pretraining and sampling run on both processes.
-    (folder / "state.json").write_text(json.dumps({"completed": ["init/prover"]}))
+    for phase in ("verifier", "samples"):  # without their markers these phases are unfinished
+        (folder / "init" / f"{phase}.done.json").unlink()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [

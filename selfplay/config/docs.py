@@ -24,7 +24,7 @@ BEGIN = (
 END = "<!-- END generated -->"
 USAGE = (
     "usage: pvg train [--config FILE.yaml] [--key value | --key=value ...] [--overwrite_config] "
-    "[--dry_run]\n       (or: accelerate launch selfplay/train.py ...)"
+    "[--redo_stale] [--dry_run]\n       (or: accelerate launch selfplay/train.py ...)"
 )
 
 
@@ -59,6 +59,7 @@ def help_text(width: int = 100) -> str:
         "",
         "switches:",
         "  --overwrite_config  continue a run folder whose saved config differs",
+        "  --redo_stale        recompute finished phases whose inputs changed (deletes their outputs)",
         "  --dry_run           check the config and the problems, print the plan, build no model",
         "  -h, --help          this text",
     ]

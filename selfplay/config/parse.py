@@ -17,7 +17,7 @@ import yaml
 
 from selfplay.config.fields import ConfigError, shown
 from selfplay.config.sections import DERIVED_SEEDS, RunConfig
-from selfplay.run_folder import with_keys_older_folders_lack
+from selfplay.run_folder import read_saved_config, with_keys_older_folders_lack
 
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
@@ -242,8 +242,8 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
     path = Path(run_dir) / "config.yaml"
     if not path.is_file():
         raise ConfigError(f"{run_dir}: no config.yaml; is this a run folder made by `pvg train`?")
-    saved = (yaml.safe_load(path.read_text()) or {}).get("config")
-    if not isinstance(saved, dict):
+    saved = read_saved_config(path)
+    if saved is None:
         raise ConfigError(f"{path}: no 'config' section")
     config = RunConfig()
     _apply(config, with_keys_older_folders_lack(saved))

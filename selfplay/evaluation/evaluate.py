@@ -16,7 +16,6 @@ samples (``init/eval_samples.jsonl``).
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,13 +42,14 @@ from selfplay.evaluation.legibility import (
 )
 from selfplay.folder_lock import folder_lock
 from selfplay.game.metrics import free_baselines, round_metrics
-from selfplay.game.plan import load_problems
+from selfplay.game.plan import load_problems, phase_names
 from selfplay.game.sampling import sample_and_label
 from selfplay.game.verifier_data import INITIAL_ROUND
+from selfplay.manifest import RunFileError
 from selfplay.models.prompting import prompter_for
 from selfplay.models.scoring import VerifierScorer, write_metrics
 from selfplay.models.verifier import load_verifier
-from selfplay.run_folder import RunFolder, read_jsonl, round_name, write_jsonl
+from selfplay.run_folder import RunFolder, read_json, read_jsonl, round_name, write_jsonl
 
 JUDGE_ROUND = 0
 DEPLOY_SEED = 500_000  # deployment samples are drawn apart from the eval samples
@@ -70,8 +70,17 @@ class EvalConfig:
 
 
 def finished_rounds(run_dir: Path, cfg: RunConfig) -> list[int]:
-    """Rounds whose metrics phase is finished, in order."""
-    done = set(RunFolder(run_dir).completed())
+    """Rounds whose metrics phase is finished, in order. Refuses (``RunFileError``) a folder
+    whose phase markers do not all verify: nothing is evaluated or pushed from damaged work."""
+    folder = RunFolder(run_dir)
+    verdicts = folder.verify_chain(phase_names(cfg))
+    if problems := folder.unverified(verdicts):
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise RunFileError(
+            f"{run_dir} does not verify: {problems[0]}{more}. Re-run its `pvg train` command, which "
+            "redoes damaged phases (add --redo_stale for stale ones), then try again."
+        )
+    done = {v.phase for v in verdicts if v.problem is None}
     return [r for r in range(cfg.rounds) if f"{round_name(r)}/metrics" in done]
 
 
@@ -159,7 +168,7 @@ class RunEvaluator:
         judge's accuracy and the style tables), and the free baselines, helpful accuracy at
         ``sampling.cold_temperature`` and greedy. Read back if written with the same settings."""
         path = self.out / "warm_start.json"
-        earlier = json.loads(path.read_text()) if path.is_file() else {}
+        earlier = read_json(path) if path.is_file() else {}
         if earlier.get("eval_config") == asdict(self.ecfg):
             return earlier
         print(f"[pvg eval] {self.run_dir} warm start: sampling", flush=True)
@@ -191,7 +200,7 @@ class RunEvaluator:
     def evaluate_round(self, round_index: int) -> dict:
         """The round's evaluation, read back if already written with the same settings."""
         path = self.out / f"{round_name(round_index)}.json"
-        earlier = json.loads(path.read_text()) if path.is_file() else {}
+        earlier = read_json(path) if path.is_file() else {}
         if earlier.get("eval_config") == asdict(self.ecfg):
             print(f"[pvg eval] {self.run_dir} round {round_index}: done, read back", flush=True)
             return earlier
@@ -242,7 +251,7 @@ class RunEvaluator:
         if not dcfg.problems:
             return None
         path, settings = self.out / "deployment.json", asdict(dcfg) | {"seed": self.ecfg.seed}
-        earlier = json.loads(path.read_text()) if path.is_file() else {}
+        earlier = read_json(path) if path.is_file() else {}
         if earlier.get("deploy_config") == settings:
             return earlier
         print(f"[pvg eval] {self.run_dir}: deployment best-of-n", flush=True)
@@ -283,7 +292,7 @@ class RunEvaluator:
             "eval_command": command,
             "reward": self.cfg.prover.reward,
             "eval_config": asdict(self.ecfg),
-            "warm_start": json.loads((self.run_dir / "init" / "metrics.json").read_text()),
+            "warm_start": read_json(self.run_dir / "init" / "metrics.json"),
             "warm_start_eval": self.evaluate_warm_start(),
             "rounds": [self.evaluate_round(r) for r in self.rounds],
             "deployment": self.evaluate_deployment(self.dcfg),

@@ -15,7 +15,6 @@ Either way the threshold is the median of the judge's scores on the warm start's
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from selfplay.game.verifier_data import INITIAL_ROUND, Pair
 from selfplay.game.verifier_training import train_verifier
 from selfplay.models.tiny import TinyModelConfig, build_tiny_classifier
 from selfplay.models.verifier import load_verifier, save_verifier, verifier_info
-from selfplay.run_folder import DONE
+from selfplay.run_folder import DONE, read_json
 
 JUDGE_SIZE = TinyModelConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
 
@@ -68,7 +67,7 @@ def independent_judge(tokenizer_dir: Path, problems: list[Problem], out_dir: Pat
     ``tokenizer_dir`` gives the tokenizer (the run's prover's). Returns ``(model, tokenizer)``.
     """
     info_path = out_dir / "verifier.json"
-    if (out_dir / DONE).is_file() and json.loads(info_path.read_text()).get("judge") == asdict(settings):
+    if (out_dir / DONE).is_file() and read_json(info_path).get("judge") == asdict(settings):
         model, tokenizer, _ = load_verifier(out_dir)
         return model, tokenizer
     pairs = judge_pairs(problems, settings.seed)

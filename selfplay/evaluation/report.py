@@ -8,7 +8,6 @@ the runs, their evaluation and the report itself.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from pathlib import Path
@@ -31,7 +30,7 @@ from selfplay.evaluation.report_tables import (
     seed_table,
     style_table,
 )
-from selfplay.run_folder import atomic_write_text, read_jsonl, round_name
+from selfplay.run_folder import atomic_write_text, read_json, read_jsonl, round_name
 
 ROUND_METRICS = (
     ("helpful_accuracy", "helpful accuracy"),
@@ -45,7 +44,7 @@ def load_summary(run_dir: str | Path) -> dict:
     path = Path(run_dir) / "eval" / "summary.json"
     if not path.is_file():
         raise ValueError(f"{path} is missing: run `pvg eval {run_dir}` first")
-    summary = json.loads(path.read_text())
+    summary = read_json(path)
     summary["run"] = str(run_dir)  # where the folder is now, not where it was evaluated
     return summary
 

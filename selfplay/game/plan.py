@@ -11,13 +11,13 @@ from selfplay.config.sections import is_local_source
 from selfplay.run_folder import RunFolder, round_name
 
 INIT_PHASES = ("init/prover", "init/verifier", "init/samples")
-# (phase, its output under round_XXX/, whether every process runs it), in order. Sampling phases
+# (phase, its outputs under round_XXX/, whether every process runs it), in order. Sampling phases
 # run on every process too: each samples its share of the batches (selfplay/game/sampling.py).
 ROUND_PHASES = (
-    ("verifier", "verifier", True),
-    ("prover", "prover", True),
-    ("samples", "samples.jsonl", True),
-    ("metrics", "metrics.json", True),
+    ("verifier", ("verifier",), True),
+    ("prover", ("prover",), True),
+    ("samples", ("samples.jsonl",), True),
+    ("metrics", ("eval_samples.jsonl", "metrics.json"), True),
 )
 PHASE_SEEDS = {
     "init/prover": 1,
@@ -100,7 +100,7 @@ def seeds_of(cfg: RunConfig) -> dict:
 def plan_text(cfg: RunConfig, folder: RunFolder, splits: dict | str) -> str:
     """What ``--dry_run`` prints after the resolved config: split sizes (or why the problems could
     not be read) and each phase's state in the folder."""
-    done = set(folder.completed()) if folder.root.is_dir() else set()
+    states = _phase_states(folder, phase_names(cfg))
     sizes = splits if isinstance(splits, str) else ", ".join(f"{k} {len(v)}" for k, v in splits.items())
     models = [f"prover {cfg.prover.model}"] if cfg.prover.model else []
     models += [f"verifier {cfg.verifier_model}"] if cfg.verifier_model not in (None, "prover") else []
@@ -111,5 +111,24 @@ def plan_text(cfg: RunConfig, folder: RunFolder, splits: dict | str) -> str:
         else []
     )
     lines += [f"phases in {folder.root}:"]
-    lines += [f"  {name}: {'done' if name in done else 'would run'}" for name in phase_names(cfg)]
+    lines += [f"  {name}: {state}" for name, state in states.items()]
     return "\n".join(lines)
+
+
+def _phase_states(folder: RunFolder, names: list[str]) -> dict[str, str]:
+    """Each phase's state in ``folder``: done, would run, or would be redone and why."""
+    if not folder.root.is_dir():
+        return dict.fromkeys(names, "would run")
+    if folder.is_legacy():
+        return dict.fromkeys(names, "made before phase markers: pvg train marks its finished phases")
+    marked = set(folder.marked_phases())
+    states = {}
+    for verdict in folder.verify_chain(names):
+        if verdict.problem is None:
+            states[verdict.phase] = "done"
+        elif verdict.stale:
+            states[verdict.phase] = "stale: its inputs changed (pvg train refuses it without --redo_stale)"
+        else:
+            reason = f" ({verdict.problem})" if verdict.phase in marked else ""
+            states[verdict.phase] = f"would {'re' if reason else ''}run{reason}"
+    return states

@@ -39,7 +39,7 @@ from selfplay.models.trainer_utils import (
     trained_model,
     training_attention,
 )
-from selfplay.run_folder import atomic_write_text
+from selfplay.run_folder import atomic_write_text, read_json
 
 
 def parity_reached(history: Sequence[tuple[float | None, float | None]], window: int) -> bool:
@@ -194,7 +194,7 @@ def train_prover(
     trainer.add_callback(StatsCheckpoint(reward.stats))
     resume = resume_point(settings.get("checkpoint_dir"), needs=(STATS_FILE,))
     if resume:  # the stop rule's history as it was at that step, then the trainer's own state
-        reward.stats.calls[:] = [CallStats(**c) for c in json.loads((Path(resume) / STATS_FILE).read_text())]
+        reward.stats.calls[:] = [CallStats(**c) for c in read_json(Path(resume) / STATS_FILE)]
     trainer.train(resume_from_checkpoint=resume)
     model = trained_model(trainer)
     if cfg.lora_r:  # saved merged: later phases and users load a plain model, no peft needed

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil  # accelerate's own dependency
 import torch
 
-from selfplay.run_folder import atomic_write_text
+from selfplay.run_folder import atomic_write_text, read_json
 
 FILE = "resources.json"
 POLL_SECONDS = 0.2
@@ -68,6 +68,6 @@ def measured(record: dict):
 def record_phase(root: Path, phase: str, record: dict) -> None:
     """Add (or replace, for a redone phase) one phase's record in ``root/resources.json``."""
     path = Path(root) / FILE
-    records = json.loads(path.read_text()) if path.is_file() else {}
+    records = read_json(path) if path.is_file() else {}
     records[phase] = record
     atomic_write_text(path, json.dumps(records, indent=1))

@@ -5,13 +5,12 @@ baselines), each round's ``samples`` (the verifier-split pool the next verifiers
 from __future__ import annotations
 
 import functools
-import json
 
 from selfplay.game.context import GameContext
 from selfplay.game.metrics import free_baselines, round_metrics
 from selfplay.game.verifier_data import INITIAL_ROUND
 from selfplay.models.scoring import write_metrics
-from selfplay.run_folder import write_jsonl
+from selfplay.run_folder import read_json, write_jsonl
 
 
 def init_samples(game: GameContext) -> None:
@@ -56,15 +55,15 @@ def round_test_metrics(game: GameContext, round_index: int) -> None:
     if not game.state.is_main_process:
         return
     write_jsonl(rd / "eval_samples.jsonl", fresh)
-    prover_log = json.loads((rd / "prover" / "train_log.json").read_text())
-    info = json.loads((rd / "verifier" / "verifier.json").read_text())
+    prover_log = read_json(rd / "prover" / "train_log.json")
+    info = read_json(rd / "verifier" / "verifier.json")
     metrics = round_metrics(fresh) | {
         "round": round_index,
         "prover_steps": prover_log["steps"],
         "prover_stopped_early_at": prover_log["stopped_at"],
         "verifier_train_loss": info["metrics"]["train_loss"],
         "verifier_data_counts": info["data_counts"],
-        **_warm_start_baselines(json.loads((game.init_dir / "metrics.json").read_text())),
+        **_warm_start_baselines(read_json(game.init_dir / "metrics.json")),
     }
     write_metrics(rd / "metrics.json", metrics)
     game.tracker.log_round(metrics)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
-from selfplay.run_folder import atomic_write_text
+from selfplay.run_folder import atomic_write_text, read_json
 
 PROJECT = "pvg-selfplay"  # the wandb / trackio project; the run is named after the run folder
 STATE_FILE = "tracking.json"
@@ -62,9 +62,7 @@ class GameTracker:
     def __init__(self, report_to: list[str], root: Path, is_main_process: bool) -> None:
         self.root, self.phase, self.phase_steps = Path(root), None, 0
         path = self.root / STATE_FILE
-        self.state = (
-            json.loads(path.read_text()) if path.is_file() else {"run_id": uuid.uuid4().hex, "phases": {}}
-        )
+        self.state = read_json(path) if path.is_file() else {"run_id": uuid.uuid4().hex, "phases": {}}
         names = [name for name in report_to if name != "none"] if is_main_process else []
         self.trackers = [_start(name, self.root.name, self.root, self.state["run_id"]) for name in names]
 

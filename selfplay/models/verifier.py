@@ -17,6 +17,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreT
 from selfplay.config import VerifierConfig
 from selfplay.models.trainer_utils import TRAINABLE_DTYPE, full_weights
 from selfplay.models.verifier_text import VERIFIER_TEMPLATE
+from selfplay.run_folder import read_json
 
 INFO_FILE = "verifier.json"
 
@@ -64,7 +65,7 @@ def load_verifier(path: str | Path) -> tuple[PreTrainedModel, AutoTokenizer, dic
             f"{path} is not a saved verifier (no {INFO_FILE}); train one or give another folder"
         )
     model, tokenizer = load_classifier(str(path))
-    return model.eval(), tokenizer, json.loads(info_path.read_text())
+    return model.eval(), tokenizer, read_json(info_path)
 
 
 def verifier_info(config: VerifierConfig, counts: dict[str, dict], metrics: dict | None = None) -> dict:

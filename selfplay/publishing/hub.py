@@ -20,7 +20,7 @@ from envs.prompts import ROLES
 from selfplay.config import PushConfig, RunConfig
 from selfplay.models.prompting import prompter_for
 from selfplay.publishing.card import model_card
-from selfplay.run_folder import DONE, atomic_write_text, round_name
+from selfplay.run_folder import DONE, atomic_write_text, read_json, round_name
 
 KINDS = ("prover", "verifier")
 MAIN = "main"  # the branch from_pretrained(repo) reads: the latest finished round
@@ -59,12 +59,12 @@ def _metrics(run_dir: Path, round_index: int) -> dict:
     """The card's numbers, rounded to 3 decimals: the round's metrics and, after ``pvg eval``, its
     evaluation."""
     rd = run_dir / round_name(round_index)
-    metrics = json.loads((rd / "metrics.json").read_text())
+    metrics = read_json(rd / "metrics.json")
     evaluation = run_dir / "eval" / f"{round_name(round_index)}.json"
     keys = ("helpful_accuracy", "sneaky_incorrect_rate", "verifier_auc", "score_helpful_correct")
     found = {key: metrics.get(key) for key in keys}
     if evaluation.is_file():
-        result = json.loads(evaluation.read_text())
+        result = read_json(evaluation)
         attack = result.get("attack") or {}
         found["eval_helpful_accuracy"] = result["metrics"]["helpful_accuracy"]
         found["attack_steps_to_success"] = attack.get("steps_to_success", "not run")
