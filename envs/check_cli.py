@@ -13,20 +13,24 @@ renamed, so a half-written file never exists.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tqdm import tqdm
 
 from envs.checker import check_completion
+from envs.latex_sandbox import DEFAULT_POOL_SIZE
 
 MISSING_GOLD = "missing_gold"
 MALFORMED_LINE = "malformed_line"
+CHUNK_LINES = 256  # lines read ahead and graded together: bounds memory, keeps the workers busy
 
 
 class CheckInputError(ValueError):
@@ -38,6 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pred", required=True, type=Path, help="jsonl of {id, completion}")
     parser.add_argument("--out", required=True, type=Path, help="where to write one verdict per pred line")
     parser.add_argument("--no-steps", action="store_true", help="skip step checking (answers only)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_POOL_SIZE,
+        help="threads grading at once; each LaTeX comparison runs in its own sandbox child "
+        f"(default {DEFAULT_POOL_SIZE})",
+    )
 
 
 def _json_lines(path: Path, flag: str) -> Iterator[tuple[int, object | None, str]]:
@@ -108,7 +119,13 @@ def _warn(warnings: Counter, kind: str, message: str) -> None:
         print(f"warning: {message}", file=sys.stderr)
 
 
-def grade(gold_path: Path, pred_path: Path, out_path: Path, with_steps: bool = True) -> dict:
+def grade(
+    gold_path: Path,
+    pred_path: Path,
+    out_path: Path,
+    with_steps: bool = True,
+    workers: int = DEFAULT_POOL_SIZE,
+) -> dict:
     """Grade, write verdicts atomically, and return the summary printed by ``pvg check``."""
     _check_out(out_path, gold_path, pred_path)
     warnings: Counter = Counter()
@@ -119,7 +136,7 @@ def grade(gold_path: Path, pred_path: Path, out_path: Path, with_steps: bool = T
     fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for verdict in _verdicts(pred_path, gold, warnings, with_steps):
+            for verdict in _verdicts(pred_path, gold, warnings, with_steps, workers):
                 reasons[verdict["reason"]] += 1
                 fractions.append(verdict["steps"]["checkable_fraction"] if verdict["steps"] else 0.0)
                 out.write(json.dumps(verdict) + "\n")
@@ -138,27 +155,43 @@ def grade(gold_path: Path, pred_path: Path, out_path: Path, with_steps: bool = T
     }
 
 
-def _verdicts(pred_path: Path, gold: dict[str, str], warnings: Counter, with_steps: bool) -> Iterator[dict]:
-    for line_no, row, error in tqdm(
-        _json_lines(pred_path, "--pred"), desc="checking", unit=" preds", file=sys.stderr
-    ):
-        if not error and not (
-            isinstance(row, dict) and "id" in row and isinstance(row.get("completion"), str)
-        ):
-            error = 'needs "id" and a string "completion"'
-        if error:
-            _warn(warnings, "malformed_pred_line", f"--pred {pred_path} line {line_no}: {error}")
-            yield _failed(line_no, row.get("id") if isinstance(row, dict) else None, MALFORMED_LINE) | {
-                "error": error
-            }
-            continue
-        key = str(row["id"])
-        if key not in gold:
-            _warn(warnings, "missing_gold", f"--pred {pred_path} line {line_no}: id {key!r} is not in --gold")
-            yield _failed(line_no, row["id"], MISSING_GOLD)
-            continue
-        result = check_completion(row["completion"], gold[key], with_steps=with_steps)
-        yield {"line": line_no, "id": row["id"], **result.to_dict()}
+def _verdicts(
+    pred_path: Path, gold: dict[str, str], warnings: Counter, with_steps: bool, workers: int
+) -> Iterator[dict]:
+    """One verdict per pred line, in line order; ``workers`` threads grade each chunk of lines."""
+    lines = tqdm(_json_lines(pred_path, "--pred"), desc="checking", unit=" preds", file=sys.stderr)
+    jobs = (_job(line, pred_path, gold, warnings) for line in lines)
+
+    def verdict(job: dict | tuple) -> dict:
+        if isinstance(job, dict):
+            return job
+        line_no, pred_id, completion, answer = job
+        return {
+            "line": line_no,
+            "id": pred_id,
+            **check_completion(completion, answer, with_steps=with_steps).to_dict(),
+        }
+
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        while chunk := list(itertools.islice(jobs, CHUNK_LINES)):
+            yield from pool.map(verdict, chunk)
+
+
+def _job(line: tuple, pred_path: Path, gold: dict[str, str], warnings: Counter) -> dict | tuple:
+    """The verdict of a line that cannot be graded, or ``(line, id, completion, gold)`` to grade."""
+    line_no, row, error = line
+    if not error and not (isinstance(row, dict) and "id" in row and isinstance(row.get("completion"), str)):
+        error = 'needs "id" and a string "completion"'
+    if error:
+        _warn(warnings, "malformed_pred_line", f"--pred {pred_path} line {line_no}: {error}")
+        return _failed(line_no, row.get("id") if isinstance(row, dict) else None, MALFORMED_LINE) | {
+            "error": error
+        }
+    key = str(row["id"])
+    if key not in gold:
+        _warn(warnings, "missing_gold", f"--pred {pred_path} line {line_no}: id {key!r} is not in --gold")
+        return _failed(line_no, row["id"], MISSING_GOLD)
+    return line_no, row["id"], row["completion"], gold[key]
 
 
 def _failed(line_no: int, pred_id: object, reason: str) -> dict:
@@ -175,7 +208,9 @@ def _failed(line_no: int, pred_id: object, reason: str) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Entry for ``pvg check``; returns the process exit code."""
     try:
-        summary = grade(args.gold, args.pred, args.out, with_steps=not args.no_steps)
+        if args.workers < 1:
+            raise CheckInputError(f"--workers {args.workers}: give 1 or more")
+        summary = grade(args.gold, args.pred, args.out, with_steps=not args.no_steps, workers=args.workers)
     except CheckInputError as err:
         print(f"pvg check: error: {err}", file=sys.stderr)
         return 2

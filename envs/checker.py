@@ -3,24 +3,28 @@
 ``check_completion`` extracts the final answer (:mod:`envs.answers`), evaluates both sides with
 the whitelisted exact evaluator (:mod:`envs.arith`) and compares the sympy numbers exactly. Only
 when a side is not plain arithmetic (``\\sqrt{2}``, ``\\pi``, a tuple) does it ask math-verify, in
-a killable child process (:mod:`envs.latex_sandbox`). It also checks every ``expression = value``
-step (:mod:`envs.steps`). It never raises on model text: every failure is a verdict with a reason.
+a pool of killable child processes with a CPU-time budget each (:mod:`envs.latex_sandbox`);
+:func:`check_batch` grades a batch from several threads, so those comparisons run in parallel.
+It also checks every ``expression = value`` step (:mod:`envs.steps`). It never raises on model
+text: every failure is a verdict with a reason.
 
 Reasons: ``correct``, ``wrong_answer``, ``no_answer`` (no marker found), ``parse_error`` (the
 answer is not a number or LaTeX math), ``oversize`` (over a size bound), ``timeout`` (the LaTeX
-comparison did not finish in time), ``gold_invalid`` (the gold answer itself is unusable).
+comparison used up its CPU-time budget), ``gold_invalid`` (the gold answer itself is unusable).
 """
 
 from __future__ import annotations
 
-import functools
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import sympy
 
 from envs import arith
 from envs.answers import extract_final_answer, gold_answer_text, normalise_gold, relations, tidy_answer
+from envs.bounded_cache import cached_by_bytes
 from envs.latex_sandbox import LatexSandbox, shared_sandbox
 from envs.steps import StepSummary, StepVerdict, check_steps
 
@@ -37,6 +41,7 @@ MAX_COMPLETION_CHARS = 65_536
 MAX_LATEX_CHARS = 1_000
 MAX_LATEX_BRACE_DEPTH = 24
 STEP_BUDGET_S = 0.5
+NUMERIC_CACHE_BYTES = 16 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +70,8 @@ def check_completion(
     """Grade ``completion`` against ``gold`` (a bare answer or a solution ending ``#### N``).
 
     Bounded: texts over ``MAX_COMPLETION_CHARS`` are ``oversize`` at once; arithmetic is
-    size-bounded; step checking stops after ``STEP_BUDGET_S``; a LaTeX comparison is killed after
-    the sandbox's timeout. Together a check takes well under a second on any input.
+    size-bounded; step checking stops after ``STEP_BUDGET_S`` of this thread's CPU time; a LaTeX comparison stops at its
+    CPU-time budget (or the sandbox's wall-clock ceiling). A check takes about a second at most.
 
     >>> check_completion("48/2 = 24\\n#### 24", "#### 24").reason
     'correct'
@@ -74,11 +79,32 @@ def check_completion(
     if len(completion) > MAX_COMPLETION_CHARS:
         return _result(False, OVERSIZE, None, None)
     extracted = extract_final_answer(completion)
-    steps = check_steps(completion, time.monotonic() + STEP_BUDGET_S) if with_steps else None
+    steps = check_steps(completion, time.thread_time() + STEP_BUDGET_S) if with_steps else None
     if extracted is None:
         return _result(False, NO_ANSWER, None, steps)
     reason = _compare(normalise_gold(gold_answer_text(gold)), tidy_answer(extracted.text), sandbox)
     return _result(reason == CORRECT, reason, extracted.text, steps)
+
+
+def check_batch(
+    completions: Sequence[str], golds: Sequence[str], *, with_steps: bool = True, workers: int | None = None
+) -> list[CheckResult]:
+    """:func:`check_completion` on each pair, in order, from ``workers`` threads (default: the
+    shared sandbox's pool size), so that a batch's LaTeX comparisons run in parallel children."""
+    if len(completions) != len(golds):
+        raise ValueError(f"{len(completions)} completions but {len(golds)} gold answers")
+    workers = workers or shared_sandbox().size
+    if workers <= 1 or len(completions) <= 1:
+        return [
+            check_completion(c, g, with_steps=with_steps) for c, g in zip(completions, golds, strict=True)
+        ]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(
+            pool.map(
+                lambda pair: check_completion(*pair, with_steps=with_steps),
+                zip(completions, golds, strict=True),
+            )
+        )
 
 
 def same_answer(first: str, second: str, *, sandbox: LatexSandbox | None = None) -> bool:
@@ -140,11 +166,12 @@ def _compare_latex(gold: str, pred: str, sandbox: LatexSandbox | None) -> str:
     return {"equal": CORRECT, "different": WRONG_ANSWER, "unparsed": PARSE_ERROR}.get(outcome, TIMEOUT)
 
 
-@functools.lru_cache(maxsize=65_536)
+@cached_by_bytes(NUMERIC_CACHE_BYTES)
 def numeric_value(answer: str) -> sympy.Rational | str:
     """Exact value of a tidied answer, or the :mod:`envs.arith` reason it has none.
 
-    Cached because gold answers repeat across a group of samples.
+    Cached (by bytes, not entries: answers can be long) because gold answers repeat across a
+    group of samples.
     """
     try:
         return arith.evaluate(answer)

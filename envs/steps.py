@@ -56,8 +56,9 @@ class StepSummary:
 def check_steps(solution: str, deadline: float | None = None) -> tuple[tuple[StepVerdict, ...], StepSummary]:
     """Verdicts for every step in ``solution`` and their summary.
 
-    ``deadline`` is a ``time.monotonic()`` instant; steps not reached by then are ``uncheckable``
-    with reason ``timeout`` (the caller bounds the text length, so this is a second guard).
+    ``deadline`` is a ``time.thread_time()`` instant (this thread's CPU time, so the verdicts do
+    not depend on how loaded the machine is); steps not reached by then are ``uncheckable`` with
+    reason ``timeout`` (the caller bounds the text length, so this is a second guard).
     """
     verdicts: list[StepVerdict] = []
     n_lines = checkable_lines = 0
@@ -65,7 +66,7 @@ def check_steps(solution: str, deadline: float | None = None) -> tuple[tuple[Ste
         if not line.strip():
             continue
         n_lines += 1
-        if deadline is not None and time.monotonic() > deadline:
+        if deadline is not None and time.thread_time() > deadline:
             line_verdicts = (
                 [StepVerdict(line_no, line[:80], "", UNCHECKABLE, "timeout")] if "=" in line else []
             )

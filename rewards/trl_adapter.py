@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from envs.checker import CORRECT, WRONG_ANSWER, check_completion
+from envs.checker import CORRECT, WRONG_ANSWER, check_batch
 from envs.prompts import ROLES
 from rewards.pvg import REWARDS
 
@@ -104,7 +104,7 @@ class PVGReward:
             raise ValueError(f"dataset column 'role' has {unknown}; expected one of {ROLES}")
         groups = [(pid, r) for pid, r in zip(problem_id, role, strict=True)]
         self._check_whole_groups(groups)
-        results = [check_completion(t, a, with_steps=False) for t, a in zip(texts, answer, strict=True)]
+        results = check_batch(texts, answer, with_steps=False)  # LaTeX checks in parallel children
         correct = [r.correct for r in results]
         helpful = [r == "helpful" for r in role]
         scores = list(self.score_fn(question, texts)) if self.score_fn else [0.0] * len(texts)

@@ -1,7 +1,9 @@
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -9,11 +11,13 @@ from envs.checker import (
     CORRECT,
     GOLD_INVALID,
     NO_ANSWER,
+    NUMERIC_CACHE_BYTES,
     OVERSIZE,
     PARSE_ERROR,
     TIMEOUT,
     WRONG_ANSWER,
     check_completion,
+    numeric_value,
 )
 from envs.latex_sandbox import LatexSandbox
 
@@ -71,13 +75,77 @@ def test_oversize_completion_is_refused_fast():
     assert (result.correct, result.reason, result.summary.n_steps) == (False, OVERSIZE, 0)
 
 
-def test_sandbox_kills_a_hung_comparison_and_recovers():
-    sandbox = LatexSandbox(timeout_s=0.3)
+def test_a_comparison_past_its_cpu_budget_is_a_timeout_and_the_child_carries_on():
+    sandbox = LatexSandbox(cpu_s=0.3, size=1)
     try:
-        assert sandbox.compare("3", "9^{9^{9^{9}}}") == "timeout"
         assert sandbox.compare("\\sqrt{2}", "\\sqrt{2}") == "equal"
+        [pid] = sandbox.child_pids()
+        assert sandbox.compare("3", "9^{9^{9^{9}}}") == "timeout"
+        # The child's own CPU timer stopped it (a wall-clock kill would have replaced the child).
+        assert sandbox.child_pids() == [pid]
+        assert sandbox.compare("\\sqrt{2}", "\\sqrt{3}") == "different"
     finally:
         sandbox.close()
+
+
+def test_identical_latex_bombs_cost_one_comparison_timeouts_included():
+    sandbox, calls = LatexSandbox(cpu_s=0.3), []
+    compare_in_child = sandbox._compare_in_child
+    sandbox._compare_in_child = lambda gold, pred: calls.append(pred) or compare_in_child(gold, pred)
+    bomb = "\\boxed{(x+1)^{10000}}"
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:  # a reward batch, four threads at once
+            results = list(pool.map(lambda _: check_completion(bomb, "2", sandbox=sandbox), range(64)))
+    finally:
+        sandbox.close()
+    assert {r.reason for r in results} == {TIMEOUT} and calls == ["(x+1)^{10000}"]
+    assert len(sandbox.cache) == 1 and sandbox.cache.hits >= 63
+
+
+def test_threads_compare_at_once_in_their_own_children():
+    sandbox, spans, lock = LatexSandbox(cpu_s=0.4, size=4), [], threading.Lock()
+    compare_in_child = sandbox._compare_in_child
+
+    def timed(gold, pred):
+        start = time.monotonic()
+        outcome = compare_in_child(gold, pred)
+        with lock:
+            spans.append((start, time.monotonic()))
+        return outcome
+
+    sandbox._compare_in_child = timed
+    bombs = [f"9^{{9^{{9^{{{k}}}}}}}" for k in range(5, 9)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            assert set(pool.map(lambda bomb: sandbox.compare("3", bomb), bombs)) == {"timeout"}
+        assert len(set(sandbox.child_pids())) == 4
+    finally:
+        sandbox.close()
+    overlapping = max(sum(s < end and start < e for s, e in spans) for start, end in spans)
+    assert overlapping >= 2  # with one shared child (as before) no two comparisons overlapped
+
+
+def test_the_child_gets_no_token_or_other_secret(monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws_secret")
+    sandbox = LatexSandbox(size=1)
+    try:
+        assert sandbox.compare("\\pi", "\\pi") == "equal"
+        [pid] = sandbox.child_pids()
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    finally:
+        sandbox.close()
+    names = {entry.split(b"=", 1)[0].decode() for entry in environ.split(b"\0") if entry}
+    assert "HF_TOKEN" not in names and "AWS_SECRET_ACCESS_KEY" not in names and "PYTHONPATH" in names
+    assert b"secret" not in environ
+
+
+def test_the_answer_cache_is_bounded_by_bytes():
+    numeric_value.cache_clear()
+    for k in range(400):  # 24 MB of long answers: a count bound (65,536 entries) would keep them all
+        numeric_value(f"{k}" + "0" * 60_000)
+    assert numeric_value.cache.bytes <= NUMERIC_CACHE_BYTES and len(numeric_value.cache) < 400
+    numeric_value.cache_clear()
 
 
 def test_checks_work_off_the_main_thread():
@@ -89,7 +157,7 @@ def test_checks_work_off_the_main_thread():
 
 
 def test_timeout_is_a_verdict_not_an_exception():
-    sandbox = LatexSandbox(timeout_s=0.2)
+    sandbox = LatexSandbox(cpu_s=0.2, size=1)
     try:
         result = check_completion("\\boxed{\\sqrt{9^{9^{9^{9}}}}}", "\\sqrt{2}", sandbox=sandbox)
     finally:

@@ -164,13 +164,13 @@ def test_sigkill_in_round_one_then_resume_gives_the_same_metrics(game_run, tmp_p
     shutil.copy(game_run / "config.yaml", resumed / "config.yaml")
     process = train(resumed, start_new_session=True)
     deadline = time.monotonic() + 600
-    while "round_001/verifier" not in (resumed / "state.json").read_text():
+    while not (resumed / "round_001" / "verifier.done.json").exists():
         assert process.poll() is None and time.monotonic() < deadline, "run ended before round 1"
         time.sleep(0.2)
     time.sleep(1.0)  # inside round 1's prover phase
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert "round_001/metrics" not in (resumed / "state.json").read_text()
+    assert not (resumed / "round_001" / "metrics.done.json").exists()
     finish(train(resumed))
     for name in ("init/metrics.json", "round_000/metrics.json", "round_001/metrics.json"):
         assert json.loads((resumed / name).read_text()) == json.loads((game_run / name).read_text()), name
