@@ -70,8 +70,9 @@ def check_completion(
     """Grade ``completion`` against ``gold`` (a bare answer or a solution ending ``#### N``).
 
     Bounded: texts over ``MAX_COMPLETION_CHARS`` are ``oversize`` at once; arithmetic is
-    size-bounded; step checking stops after ``STEP_BUDGET_S`` of this thread's CPU time; a LaTeX comparison stops at its
-    CPU-time budget (or the sandbox's wall-clock ceiling). A check takes about a second at most.
+    size-bounded; step checking stops after ``STEP_BUDGET_S`` of this thread's CPU time; a LaTeX
+    comparison stops at its CPU-time budget (or the sandbox's wall-clock ceiling). A check
+    takes about a second at most.
 
     >>> check_completion("48/2 = 24\\n#### 24", "#### 24").reason
     'correct'

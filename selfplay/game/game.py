@@ -25,14 +25,14 @@ from selfplay.game.context import GameContext
 from selfplay.game.plan import ROUND_PHASES, load_problems, phase_names, phase_seed
 from selfplay.game.prover import round_prover
 from selfplay.game.resources import measured, record_phase, release_memory
+from selfplay.game.resume import PhaseChain
 from selfplay.game.sample_phases import init_samples, round_samples, round_test_metrics
 from selfplay.game.tracking import GameTracker
 from selfplay.game.verifier_phase import init_verifier, round_verifier
 from selfplay.game.verifier_pretrain import corruption_pairs
 from selfplay.game.warm_start import init_prover
-from selfplay.manifest import RunFileError, StaleWork, marker_path, verify
 from selfplay.publishing.hub import push_phase
-from selfplay.run_folder import DONE, RunFolder, round_name
+from selfplay.run_folder import RunFolder, round_name
 
 # Each round phase's outputs under round_XXX/ and whether every process runs it (plan.py's table).
 _ROUND_OUTPUTS = {key: (output, every_process) for key, output, every_process in ROUND_PHASES}
@@ -57,29 +57,8 @@ class Game:
         self.context = GameContext(cfg, folder, state, load_problems(cfg), tracker)
         if cfg.verifier_pretrain.steps:  # a split it cannot use fails now, before any training
             corruption_pairs(self.context.splits["verifier"], cfg.verifier.seed)
-        self.redo_stale = redo_stale
-        self._upstream: str | None = None  # the digest of the last chained phase, verified or made
-        self._legacy_record = self._read_state()
-
-    def _read_state(self) -> list[str] | bool | None:
-        """What ``state.json`` lists when the folder predates phase markers (``None`` when it is
-        missing or unreadable there: every phase whose outputs are whole is then adopted), else
-        ``False``. A lost or garbage ``state.json`` never deletes finished work: the markers say
-        what is finished, and ``state.json`` is rewritten from them."""
-        folder = self.context.folder
-        try:
-            record = folder.state_record()
-        except RunFileError as err:
-            self._say(f"[pvg] warning: {err}")
-            record = None
-        if folder.marked_phases():
-            if record is None:
-                self._say(f"[pvg] {folder.state_path} rebuilt from the phase markers")
-                if self.context.state.is_main_process:
-                    folder.write_state(order=phase_names(self.context.cfg))
-            return False
-        has_outputs = (self.context.init_dir / "prover" / DONE).is_file()
-        return record if record is not None or has_outputs else False
+        order = phase_names(cfg)
+        self.chain = PhaseChain(folder, state, order, self._say, redo_stale)
 
     def play(self) -> None:
         """The init phases, then each round's verifier, prover, samples and metrics, in that order
@@ -120,13 +99,13 @@ class Game:
         every_process: bool = False,
         seed_key: str | None = None,
     ) -> None:
-        """Run ``work`` unless ``name`` is finished (:meth:`_finished`). Its outputs are cleared
+        """Run ``work`` unless ``name`` is finished (``selfplay/game/resume.py``). Its outputs are cleared
         first, so an interrupted phase is redone whole rather than continued from half-written
         files; the seed is set per phase, so a resumed run draws what an uninterrupted one would.
         ``every_process`` phases run on every process; the others (``push``) on the main only."""
         folder, state = self.context.folder, self.context.state
         chained = seed_key != "push"  # nothing later reads what a push writes
-        if self._finished(name, outputs, chained):
+        if self.chain.finished(name, outputs, chained):
             return
         self._say(f"[pvg] {name}: running")
         if state.is_main_process:
@@ -142,45 +121,8 @@ class Game:
         state.wait_for_everyone()
         if state.is_main_process:
             record_phase(folder.root, name, cost)
-            folder.mark_done(name, outputs, self._upstream if chained else None)
-        state.wait_for_everyone()
-        if chained:
-            self._upstream = verify(folder.root, name, None, check_upstream=False).digest
+        self.chain.record(name, outputs, chained)
         self._say(f"[pvg] {name}: done in {cost['seconds']:.1f} s, peak memory {cost['peak_rss_mb']:.0f} MiB")
-
-    def _finished(self, name: str, outputs: list[Path], chained: bool) -> bool:
-        """Whether ``name``'s marker verifies (then it is skipped); says why it is redone when a
-        marker is there but does not verify. A pre-marker folder's finished phase is adopted as it
-        is. Stale work (verified files computed from inputs that changed) is redone only with
-        ``--redo_stale``, since that deletes finished work."""
-        folder = self.context.folder
-        verdict = verify(folder.root, name, self._upstream, check_upstream=chained)
-        if verdict.problem is None:
-            self._upstream = verdict.digest if chained else self._upstream
-            self._say(f"[pvg] {name}: done, skipped")
-            return True
-        if self._adoptable(name, outputs):
-            if self.context.state.is_main_process:
-                folder.mark_done(name, outputs, self._upstream if chained else None)
-            self.context.state.wait_for_everyone()
-            self._say(f"[pvg] {name}: finished before phase markers existed; its files are kept and marked")
-            return self._finished(name, outputs, chained)
-        if verdict.stale and not self.redo_stale:
-            raise StaleWork(
-                f"{folder.root}: {name} {verdict.problem}. Pass --redo_stale to recompute it and the "
-                "phases after it (their outputs are deleted), or use another --output_dir."
-            )
-        if marker_path(folder.root, name).exists():
-            self._say(f"[pvg] warning: {name}: {verdict.problem}; redoing the phase")
-        return False
-
-    def _adoptable(self, name: str, outputs: list[Path]) -> bool:
-        """A phase of a pre-marker folder that its ``state.json`` lists (or, when that is lost,
-        whose outputs are whole)."""
-        record = self._legacy_record
-        if record is False or not self.context.folder.legacy_outputs_exist(outputs):
-            return False
-        return record is None or name in record
 
     def _say(self, message: str) -> None:
         if self.context.state.is_main_process:
