@@ -152,3 +152,24 @@ def test_out_may_not_be_an_input_or_a_folder(files, capsys, which):
     assert main(["check", "--gold", str(gold), "--pred", str(pred), "--out", str(out)]) == 2
     assert "--out" in capsys.readouterr().err
     assert (gold.read_bytes(), pred.read_bytes()) == before
+
+
+def test_workers_change_nothing_but_speed_and_zero_is_refused(tmp_path, capsys):
+    golds = ["\\sqrt{2}", "\\frac{1}{2}", "72", "(1, 2)"]
+    answers = ["\\sqrt{2}", "\\frac{2}{4}", "#### 73", "\\boxed{(1,2)}", "\\boxed{\\pi}", "bad"]
+    gold = _write(tmp_path / "gold.jsonl", [{"id": i, "answer": g} for i, g in enumerate(golds)])
+    rows = [{"id": k % len(golds), "completion": answers[k % len(answers)]} for k in range(600)]
+    pred = _write(tmp_path / "pred.jsonl", rows)  # more lines than one chunk of 256
+    outputs = []
+    for workers in ("1", "4"):
+        out = tmp_path / f"v{workers}.jsonl"
+        assert (
+            main(["check", "--gold", str(gold), "--pred", str(pred), "--out", str(out), "--workers", workers])
+            == 0
+        )
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1]
+    assert [json.loads(line)["line"] for line in outputs[0].splitlines()] == list(range(1, 601))
+    out = tmp_path / "v0.jsonl"
+    assert main(["check", "--gold", str(gold), "--pred", str(pred), "--out", str(out), "--workers", "0"]) == 2
+    assert "--workers 0: give 1 or more" in capsys.readouterr().err and not out.exists()

@@ -14,7 +14,7 @@ import pytest
 from envs.checker import REASONS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import fuzz_check  # noqa: E402
+import fuzz_check
 
 pytestmark = pytest.mark.timeout(600)
 
