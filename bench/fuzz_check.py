@@ -285,6 +285,46 @@ def run_under_load(cases: list[dict], reference: list[str]) -> None:
         print(f"  changes (quiet -> loaded): {dict(Counter(changed))}")
 
 
+def reward_batch_timings() -> None:
+    """Two reward-batch numbers: 64 identical LaTeX bombs (one budget, then the cache), and a
+    LaTeX-heavy batch of 64 distinct comparisons from 4 threads vs 1 (the pool's parallelism)."""
+    bomb, golds = ["\\boxed{(x+1)^{10000}}"] * 64, ["2"] * 64
+    heavy = [f"\\boxed{{\\frac{{\\sqrt{{{k}}}}}{{{k + 1}}} + \\pi^{{{k % 5}}}}}" for k in range(64)]
+    heavy_golds = [f"\\frac{{\\sqrt{{{k}}}}}{{{k + 1}}} + \\pi^{{{k % 5}}}" for k in range(64)]
+    sandbox = fresh_sandbox()
+    try:
+        children = [sandbox._borrow() for _ in range(sandbox.size)]  # start them all first:
+        for child in children:  # their start-up is not a check's cost
+            child.compare("1", "\\sqrt{1}")
+            sandbox._idle.put(child)
+        start = time.perf_counter()
+        _grade_with(sandbox, bomb, golds, workers=4)
+        print(f"64 identical LaTeX bombs (one reward batch, 4 threads): {time.perf_counter() - start:.2f} s")
+        walls = {}
+        for workers in (1, 4):
+            sandbox.cache.clear()
+            start = time.perf_counter()
+            _grade_with(sandbox, heavy, heavy_golds, workers=workers)
+            walls[workers] = time.perf_counter() - start
+        print(
+            f"LaTeX-heavy batch of 64: 1 thread {walls[1]:.2f} s, 4 threads {walls[4]:.2f} s, "
+            f"{walls[1] / walls[4]:.2f}x ({os.cpu_count()} cores here)"
+        )
+    finally:
+        sandbox.close()
+
+
+def _grade_with(sandbox: LatexSandbox, completions: list[str], golds: list[str], workers: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(
+            pool.map(
+                lambda pair: check_completion(*pair, sandbox=sandbox), zip(completions, golds, strict=True)
+            )
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
@@ -296,6 +336,7 @@ def main() -> int:
         canary = folder / "canary"
         canary.mkdir()
         cases = hostile_cases(args.n, args.seed, canary)
+        reward_batch_timings()
         print(f"{len(cases)} hostile cases, seed {args.seed}: {dict(Counter(c['family'] for c in cases))}")
         ways: dict[str, list[str]] = {}
         problems, latencies = run_in_process(cases, ways)

@@ -1,5 +1,6 @@
 """The ``pvg`` command: ``check`` grades completions, ``train`` is the main job, ``eval`` / ``report`` /
-``push`` evaluate, report on and publish finished runs, ``solve`` uses a prover (and verifier)."""
+``push`` evaluate, report on and publish finished runs, ``solve`` uses a prover (and verifier),
+``study`` runs a human legibility study."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from envs import check_cli
 from selfplay import eval_cli
 from selfplay.inference import solve as solve_cli
+from selfplay.study import cli as study_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     solve_cli.add_arguments(solve)
     solve.set_defaults(handler=solve_cli.run)
+    study = commands.add_parser("study", help="a human legibility study: build, raters, serve, results")
+    study_cli.add_arguments(study)
+    study.set_defaults(handler=study_cli.run)
     # Listed for --help; main() hands `pvg train ...` to selfplay.train before argparse sees it.
     commands.add_parser("train", help="play the game (same as `accelerate launch selfplay/train.py`)")
     for name, help_text in (
