@@ -91,15 +91,19 @@ def run_eval(args: argparse.Namespace) -> int:
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runs", nargs="+", type=Path, help="evaluated run folders; the first is the subject")
     parser.add_argument("--out", required=True, type=Path, help="report folder, e.g. docs/legibility/NAME")
+    parser.add_argument(
+        "--study", type=Path, help="a study folder: add its human judges' results (docs/study.md)"
+    )
 
 
 def run_report(args: argparse.Namespace) -> int:
     from selfplay.evaluation.report import write_report
 
-    command = shlex.join(["pvg", "report", *map(str, args.runs), "--out", str(args.out)])
+    study = ["--study", str(args.study)] if args.study else []
+    command = shlex.join(["pvg", "report", *map(str, args.runs), "--out", str(args.out), *study])
     try:
-        path = write_report(args.runs, args.out, command)
-    except (ConfigError, ValueError, FileNotFoundError) as err:
+        path = write_report(args.runs, args.out, command, study=args.study)
+    except (ConfigError, ValueError, FileNotFoundError) as err:  # StudyError too
         return _fail("report", str(err))
     print(f"report: {path}")
     return 0

@@ -112,3 +112,57 @@ def new_code(study: Path) -> str:
 
 
 __all__ = ["HOSTILE", "Server", "free_port", "make_study", "new_code"]
+
+
+class Rater:
+    """One rater's browser session over plain HTTP (cookies kept, redirects not followed)."""
+
+    def __init__(self, server: Server) -> None:
+        import httpx
+
+        self.client = httpx.Client(base_url=server.url, timeout=30.0)
+
+    def login(self, code: str) -> int:
+        page = self.client.get("/")
+        response = self.client.post("/login", data={"code": code, "csrf": field(page.text, "csrf")})
+        return response.status_code
+
+    def page(self) -> str:
+        return self.client.get("/item").text
+
+    def judge(self, answer: str, page: str | None = None) -> int:
+        """Submit ``answer`` on ``page`` (default: the current one); the status code (303 = recorded)."""
+        page = page or self.page()
+        form = {"csrf": field(page, "csrf"), "position": field(page, "position"), "answer": answer}
+        return self.client.post("/judge", data=form).status_code
+
+
+def field(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
+
+
+def chromium(user_data_dir: Path):
+    """Headless Debian Chromium driven by Selenium through the system chromedriver."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1000,900",
+        f"--user-data-dir={user_data_dir}",
+    ):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -348,3 +349,30 @@ def test_training_with_push_enabled_pushes_each_finished_round_once(game_run, tm
     ]
     assert json.loads((run / "round_001" / "pushed.json").read_text())[2]["repo"] == "me/v"
     assert main(argv) == 0 and len(uploads) == 8  # re-running does not push again
+
+
+def test_a_study_built_from_the_evaluated_run_goes_into_the_report(evaluated, tmp_path, monkeypatch):
+    from selfplay.evaluation.report import write_report
+    from selfplay.study import results
+
+    study = tmp_path / "study"
+    done = pvg("study", "build", str(evaluated), "--out", str(study), "--per_checkpoint", "8")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert pvg("study", "raters", str(study), "--add", "2").returncode == 0
+    with sqlite3.connect(study / "study.sqlite") as connection:
+        items = connection.execute("SELECT item_id, checkpoint, correct FROM items").fetchall()
+        truthful = [(1, i, "valid" if c else "invalid", n) for n, (i, _, c) in enumerate(items)]
+        credulous = [(2, i, "valid", n) for n, (i, _, _) in enumerate(items)]  # right on the correct half
+        connection.executemany("INSERT INTO judgments VALUES (?, ?, ?, 1000, 0, ?)", truthful + credulous)
+    assert items and {c.split(":")[1] for _, c, _ in items} <= {"init", "round_001"}  # init,last
+    # The tiny run has few problems with both correct and incorrect samples: fewer items than
+    # the rule's 10 answers per rater, so the minimum is lowered for this test only.
+    monkeypatch.setattr(results, "MIN_ANSWERED", 2)
+    out = tmp_path / "report"
+    write_report([evaluated], out, "pvg report ...", study=study)
+    text = (out / "README.md").read_text()
+    assert "## Human judges" in text and "over 1 of 2 raters" in text and "accuracy 0.50 <= 0.55" in text
+    assert f"From the study in `{study}`" in text and "| 1.000 |" in text
+    assert (out / "human_accuracy.png").read_bytes()[:4] == b"\x89PNG"
+    done = pvg("report", str(evaluated), "--out", str(tmp_path / "cli"), "--study", str(study))
+    assert done.returncode == 0 and f"--study {study}" in (tmp_path / "cli" / "README.md").read_text()

@@ -160,3 +160,15 @@ def test_build_chooses_items_from_a_runs_eval_samples(game_run, tmp_path):
     assert kinds == {(rnd, role, c): 2 for rnd in (-1, 1) for role in ("helpful", "sneaky") for c in (0, 1)}
     with pytest.raises(StudyError, match="exists; give a new --out folder"):
         build([run], out, "init,last", per_checkpoint=4, seed=0, seconds=45)
+
+
+def test_build_draws_the_samples_a_checkpoint_lacks_and_keeps_them_in_the_study(game_run, tmp_path):
+    out = tmp_path / "study"
+    count = build([game_run], out, "last", per_checkpoint=40, seed=0, seconds=45)
+    kept = out / "samples" / game_run.name / "samples_round_001.jsonl"
+    rows = [json.loads(line) for line in kept.read_text().splitlines()]
+    problems = {r["problem_id"] for r in rows}  # up to pvg eval's 100 (the short run's test split has fewer)
+    assert len(rows) == len(problems) * 8 * 2 and {r["round"] for r in rows} == {1}  # 8 per role
+    assert not (game_run / "eval").exists()  # the run folder is not written to
+    connection = open_study(out)
+    assert connection.execute("SELECT COUNT(*) FROM items").fetchone()[0] == count > 0

@@ -275,8 +275,11 @@ def _style_sections(group: list[dict]) -> str:
     return "\n\n".join(parts)
 
 
-def write_report(run_dirs: list[str | Path], out_dir: str | Path, report_command: str) -> Path:
-    """Write ``out_dir/README.md`` and its PNG plots; returns the markdown's path."""
+def write_report(
+    run_dirs: list[str | Path], out_dir: str | Path, report_command: str, study: Path | None = None
+) -> Path:
+    """Write ``out_dir/README.md`` and its PNG plots; returns the markdown's path. With ``study``
+    (a study folder, docs/study.md) a section of human judges' accuracy is added."""
     summaries = [load_summary(run_dir) for run_dir in run_dirs]
     for summary in summaries:
         summary["train_command"] = _train_command(summary["run"])
@@ -323,6 +326,7 @@ def write_report(run_dirs: list[str | Path], out_dir: str | Path, report_command
             "![attack steps](attack.png)",
             "## Fixed weak judge\n\n" + _judge_text(summaries[0]) + "\n\n![judge accuracy](judge.png)",
             deployment_section(groups[0], out),
+            human_section(study, out) if study else "",
             "## Example solutions\n\n" + _examples(summaries[0]),
             "## Configuration\n\n"
             + "\n\n".join(f"**{label(s)}**\n\n{_config_summary(s)}" for s in summaries),
@@ -332,6 +336,20 @@ def write_report(run_dirs: list[str | Path], out_dir: str | Path, report_command
     path = out / "README.md"
     atomic_write_text(path, text + "\n")
     return path
+
+
+def human_section(study: Path, out: Path) -> str:
+    """Human judges' accuracy from a study's judgments (``pvg study results``' tables and plot)."""
+    from selfplay.study.database import open_study
+    from selfplay.study.results import plot, results_markdown, study_results
+
+    checkpoints, raters = study_results(open_study(study))
+    if checkpoints:
+        plot(checkpoints, out / "human_accuracy.png")
+    figure = "\n\n![human accuracy](human_accuracy.png)" if checkpoints else ""
+    return (
+        f"## Human judges\n\nFrom the study in `{study}`. " + results_markdown(checkpoints, raters) + figure
+    )
 
 
 def _train_command(run_dir: str) -> str | None:

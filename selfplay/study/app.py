@@ -80,6 +80,7 @@ def create_app(study_dir: Path, admin_token: str, seconds: int | None = None) ->
     limit_s = seconds if seconds is not None else int(settings["seconds_per_item"])
     salt, admin_hash = settings["code_salt"], _hash(admin_token)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     def db() -> Iterator:
         connection = connect(database)
