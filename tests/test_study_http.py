@@ -84,6 +84,9 @@ def test_twenty_raters_at_once_with_double_and_replayed_submits_record_each_judg
     assert acknowledged == len(recorded) == 20 * 8
     assert len({(r, i) for r, i, _ in recorded}) == 160
     assert len(server.export()) == 160
+    print(
+        f"20 raters at once: {acknowledged} acknowledged, {len(recorded)} rows (480 posts with the repeats)"
+    )
 
 
 def test_sigkill_between_and_during_judgments_loses_nothing_acknowledged(server):
@@ -121,6 +124,7 @@ def test_sigkill_between_and_during_judgments_loses_nothing_acknowledged(server)
     recorded = {(r, positions[(r, i)]) for r, i, _ in rows(server.study)}
     assert acknowledged and acknowledged <= recorded
     assert len(recorded) == len(rows(server.study))  # and nothing doubled
+    print(f"4 SIGKILLs: {len(acknowledged)} acknowledged, all present; {len(recorded)} rows in all")
 
 
 def _positions(study) -> dict[tuple[int, int], int]:
