@@ -11,9 +11,10 @@ threads (:func:`envs.checker.check_batch`), through ``pvg check`` with ``--worke
 graded again while two CPU-bound processes load the machine. Prints: code executions (files in
 the canary folder), hangs (a check over :data:`HANG_S`), crashes (an exception in-process, a
 non-zero exit of ``pvg check``), verdicts that differ between the ways, worst and p99 latency,
-throughput, the 4-thread/1-thread ratio, and verdict changes under load. Exit status 1 when any
-code ran, anything hung or crashed, or any verdict differed. Slow (minutes); the seeded slice in
-``tests/test_fuzz_slice.py`` runs in CI.
+throughput, the 4-thread/1-thread ratio, and verdict changes under load. A verdict that is
+``timeout`` one way and finished another sits at the CPU-time budget and is counted apart. Exit
+status 1 when any code ran, anything hung or crashed, or any other verdict differed. Slow
+(about an hour on 2 cores); the seeded slice in ``tests/test_fuzz_slice.py`` runs in CI.
 """
 
 from __future__ import annotations
@@ -264,11 +265,14 @@ def compare_ways(cases: list[dict], ways: dict) -> int:
     reference, problems = ways["in-process, 1 thread(s)"], 0
     for name, reasons in ways.items():
         differing = [(c, a, b) for c, a, b in zip(cases, reference, reasons, strict=False) if a != b]
-        count = len(differing) + abs(len(reference) - len(reasons))
-        print(f"verdicts differing from the main thread's: {name}: {count}")
+        boundary = [d for d in differing if "timeout" in d[1:]]  # at the CPU budget: timed, not wrong
+        other = len(differing) - len(boundary) + abs(len(reference) - len(reasons))
+        print(
+            f"verdicts differing from the main thread's: {name}: {other}; at the CPU budget: {len(boundary)}"
+        )
         for case, a, b in differing[:3]:
             print(f"  case {case['id']} ({case['family']}): {a} vs {b}: {case['completion'][:60]!r}")
-        problems += count
+        problems += other
     unknown = dict(Counter(r for r in reference if r not in REASONS))
     print(f"reasons: {dict(Counter(reference).most_common())}; outside the checker's reasons: {unknown}")
     return problems

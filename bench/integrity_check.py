@@ -78,11 +78,16 @@ def same_results(run: Path, reference: Path) -> bool:
 def row(case: str, done: subprocess.CompletedProcess, run: Path, reference: Path) -> str:
     lines = (done.stdout + done.stderr).splitlines()
     redone = [line.split()[1].rstrip(":") for line in lines if line.endswith(": running")]
-    said = [line.split("] ", 1)[-1][:110] for line in lines if "warning" in line or "error" in line]
+    said = [line.split("] ", 1)[-1][:110] for line in lines if _said(line)]
     same = same_results(run, reference) if done.returncode == 0 else "-"
     return (
         f"| {case} | {done.returncode} | {', '.join(redone) or 'none'} | {'; '.join(said) or '-'} | {same} |"
     )
+
+
+def _said(line: str) -> bool:
+    """The run folder's own warnings and errors (not libraries' Python warnings)."""
+    return line.startswith("[pvg] warning") or "rebuilt from the phase markers" in line or ": error: " in line
 
 
 def killed_in(phase: str, out: Path, reference: Path) -> str:
