@@ -172,3 +172,17 @@ def test_build_draws_the_samples_a_checkpoint_lacks_and_keeps_them_in_the_study(
     assert not (game_run / "eval").exists()  # the run folder is not written to
     connection = open_study(out)
     assert connection.execute("SELECT COUNT(*) FROM items").fetchone()[0] == count > 0
+
+
+def test_bad_study_commands_name_the_flag_or_folder(tmp_path, capsys):
+    from selfplay.cli import main
+
+    assert main(["study", "raters", str(tmp_path / "none"), "--add", "2"]) == 2
+    assert "no study.sqlite; make one with `pvg study build" in capsys.readouterr().err
+    study, _ = make_study(tmp_path / "study")
+    assert main(["study", "raters", str(study), "--add", "0"]) == 2
+    assert "--add 0: give 1 or more" in capsys.readouterr().err
+    assert main(["study", "build", str(tmp_path / "not_a_run"), "--out", str(tmp_path / "s2")]) == 2
+    assert "no config.yaml" in capsys.readouterr().err and not (tmp_path / "s2").exists()
+    assert main(["study", "results", str(study), "--out", str(tmp_path / "r")]) == 0
+    assert "0 checkpoints, 0 of 0 raters kept" in capsys.readouterr().out

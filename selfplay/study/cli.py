@@ -76,9 +76,15 @@ def run_raters(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    try:
+        import uvicorn
 
-    from selfplay.study.app import create_app
+        from selfplay.study.app import create_app
+    except ImportError as err:
+        missing = f"{err.name} is missing"
+        raise StudyError(
+            f"the judging app needs the study extra ({missing}): pip install -e '.[study]'"
+        ) from None
 
     open_study(args.study).close()
     if args.seconds is not None and args.seconds < 1:
