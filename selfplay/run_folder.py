@@ -39,7 +39,8 @@ def round_name(round_index: int) -> str:
 # Keys a saved config can lack because its folder was written before they existed, and what such
 # a run did: no verifier pretraining, `auto` precision, one pretraining pair per problem, problems
 # without a bound on their quantities, a warm start on reference solutions for the helpful prompt
-# alone, no learning-rate warmup. (A missing section takes its whole entry; a section that is
+# alone, no learning-rate warmup, raw text prompts, no checkpoints inside a phase, no TRL
+# passthrough settings. (A missing section takes its whole entry; a section that is
 # there gets the keys it lacks.)
 KEYS_OLDER_FOLDERS_LACK = {
     "verifier_pretrain": {"steps": 0, "pairs_per_problem": 1},
@@ -52,7 +53,15 @@ KEYS_OLDER_FOLDERS_LACK = {
         "question_column": "question",
         "answer_column": "answer",
     },
-    "prover": {"helpful_styles": {}, "sneaky_styles": {}, "warmup_steps": 0},
+    "prover": {
+        "helpful_styles": {},
+        "sneaky_styles": {},
+        "warmup_steps": 0,
+        "prompt_format": "raw",
+        "save_steps": 0,
+        "trl": {},
+    },
+    "verifier": {"save_steps": 0},
     "sampling": {"cold_temperature": 0.35},
 }
 

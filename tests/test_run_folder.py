@@ -114,3 +114,13 @@ def test_a_folder_from_before_the_precision_key_resumes_as_auto(tmp_path):
     folder.check_config({"rounds": 3, "precision": "auto"}, overwrite=False)
     with pytest.raises(ValueError, match="changed: precision"):
         folder.check_config({"rounds": 3, "precision": "bf16"}, overwrite=False)
+
+
+def test_a_folder_from_before_prompt_formats_and_checkpoints_resumes_as_it_ran(tmp_path):
+    folder = RunFolder(tmp_path)
+    folder.write_config({"rounds": 3, "prover": {"beta": 0.04}, "verifier": {"lora_r": 0}}, {"seed": 0})
+    ran_as = {"prompt_format": "raw", "save_steps": 0, "trl": {}}
+    now = {"rounds": 3, "prover": {"beta": 0.04, **ran_as}, "verifier": {"lora_r": 0, "save_steps": 0}}
+    folder.check_config(now, overwrite=False)  # raw prompts, no checkpoints, no TRL settings: as it ran
+    with pytest.raises(ValueError, match=r"changed: prover\.prompt_format"):
+        folder.check_config({**now, "prover": {**now["prover"], "prompt_format": "chat"}}, overwrite=False)
