@@ -32,7 +32,7 @@ def enter(browser, url: str, code: str) -> None:
 def shown_solution(browser) -> str:
     from selenium.webdriver.common.by import By
 
-    element = browser.find_element(By.ID, "solution")
+    element = wait_for(browser, "solution")  # the page after a click may still be loading
     assert (
         element.find_elements(By.TAG_NAME, "img") == [] and element.find_elements(By.TAG_NAME, "script") == []
     )
