@@ -15,7 +15,7 @@ from pathlib import Path
 
 from accelerate import PartialState
 
-from selfplay.manifest import RunFileError, StaleWork, marker_path, verify
+from selfplay.manifest import RunFileError, StaleWork, digest_of, marker_path, read_marker, verify
 from selfplay.run_folder import DONE, RunFolder
 
 
@@ -64,8 +64,8 @@ class PhaseChain:
         if self.state.is_main_process:
             self.folder.mark_done(name, outputs, upstream)
         self.state.wait_for_everyone()
-        if chained:
-            self._upstream = verify(self.folder.root, name, upstream).digest
+        if chained:  # from the marker just written: its files were hashed once, by mark_done
+            self._upstream = digest_of(read_marker(self.folder.root, name)["files"], upstream)
 
     def _read_state(self, order: list[str]) -> list[str] | bool | None:
         """What ``state.json`` lists when the folder predates phase markers (``None`` when it is
